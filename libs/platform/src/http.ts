@@ -1,0 +1,67 @@
+import type { Middleware } from 'koa';
+import { AppError } from './errors.ts';
+
+/**
+ * CORS for the storefront's origins. `*` allows any origin without credentials; an explicit list is
+ * echoed back per request. Preflights are answered here and never reach auth.
+ */
+export function cors(origins: readonly string[]): Middleware {
+  const any = origins.includes('*');
+  const allowed = new Set(origins);
+  return async function allowOrigins(ctx, next) {
+    const origin = ctx.get('origin');
+    if (!origin || (!any && !allowed.has(origin))) return next();
+    ctx.set('access-control-allow-origin', any ? '*' : origin);
+    ctx.vary('origin');
+    ctx.set('access-control-expose-headers', 'etag, location, x-request-id, retry-after');
+    if (ctx.method === 'OPTIONS' && ctx.get('access-control-request-method')) {
+      ctx.set('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
+      ctx.set(
+        'access-control-allow-headers',
+        'authorization, content-type, if-match, idempotency-key, x-tenant-id, x-request-id',
+      );
+      ctx.set('access-control-max-age', '600');
+      ctx.status = 204;
+      return;
+    }
+    return next();
+  };
+}
+
+/**
+ * Answers 503 when a request runs longer than `ms`, before the platform's own timeout cuts the
+ * connection with no body. The work itself is not cancelled: stores bound their own queries.
+ */
+export function requestTimeout(ms: number): Middleware {
+  return async function boundTime(ctx, next) {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new AppError(503, 'timeout', 'The request took too long; retry shortly.', {
+              headers: { 'retry-after': '1' },
+            }),
+          ),
+        ms,
+      );
+    });
+    try {
+      await Promise.race([next(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/** Parses an `If-Match` header into the version it names (`"3"`, `W/"3"`), or undefined when absent. */
+export function ifMatchVersion(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(header.trim());
+  if (!match) {
+    throw new AppError(412, 'precondition_failed', 'If-Match does not name a version of this resource.');
+  }
+  return Number(match[1]);
+}
+
+export const etagOf = (version: number): string => `"${version}"`;

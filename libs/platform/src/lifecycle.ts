@@ -1,0 +1,91 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Logger } from 'pino';
+
+export interface ServeOptions {
+  port: number;
+  host?: string;
+  logger: Logger;
+  /** Time allowed to answer in-flight requests after SIGTERM before connections are cut. */
+  shutdownTimeoutMs: number;
+  /** Run after the last request, in order: close pools and clients. */
+  onShutdown?: Array<() => Promise<unknown> | unknown>;
+  /** Exit the process when shutdown completes (default true; tests pass false). */
+  exit?: boolean;
+  signals?: NodeJS.Signals[];
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Stops accepting, drains, runs the shutdown hooks. Idempotent. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/**
+ * Listens once and shuts down gracefully: on SIGTERM/SIGINT it stops accepting connections, lets
+ * in-flight requests finish (asking keep-alive clients to go away), cuts what remains at the deadline,
+ * closes pools, and exits.
+ */
+export async function serve(listener: RequestListener, options: ServeOptions): Promise<RunningServer> {
+  const { logger } = options;
+  let closing = false;
+  const server = createServer((req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+    listener(req, res);
+  });
+  // Longer than the load balancers' idle timeouts (ALB 60 s, Cloud Run / Front Door ~ 600 s for streams).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
+
+  let done: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown') => {
+    done ??= (async () => {
+      closing = true;
+      logger.info({ reason }, 'shutting down: draining in-flight requests');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+      let deadline: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => {
+        deadline = setTimeout(() => resolve(true), options.shutdownTimeoutMs);
+      });
+      const cut = await Promise.race([drained.then(() => false), timedOut]);
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
+      if (cut) {
+        logger.warn('shutdown deadline reached: closing remaining connections');
+        server.closeAllConnections();
+      }
+      for (const hook of options.onShutdown ?? []) {
+        try {
+          await hook();
+        } catch (error) {
+          logger.error({ err: error }, 'shutdown hook failed');
+        }
+      }
+      logger.info('shutdown complete');
+    })();
+    return done;
+  };
+
+  for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) {
+    process.once(signal, () => {
+      void shutdown(signal).then(() => {
+        if (options.exit !== false) process.exit(0);
+      });
+    });
+  }
+  logger.info({ url }, 'listening');
+  return { server, url, shutdown };
+}
