@@ -3,7 +3,10 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
-const services = ['products', 'orders'] as const;
+// `node scripts/build.ts products` builds one service (what each Dockerfile does); no argument builds all.
+const all = ['products', 'orders'];
+const services = process.argv.length > 2 ? process.argv.slice(2).filter((name) => all.includes(name)) : all;
+if (services.length === 0) throw new Error(`unknown service; expected one of ${all.join(', ')}`);
 const entries = ['server', 'lambda', 'migrate'] as const;
 
 // Optional peer drivers that knex-style dialect loaders reference but no engine here uses.

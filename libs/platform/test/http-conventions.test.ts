@@ -175,7 +175,9 @@ describe('HTTP conventions', () => {
   it('When a route needs a body and none is sent, then 400 names the body', async () => {
     const response = await fetch(`${server.url}/widgets`, { method: 'POST' });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ errors: [{ field: 'body', message: 'a JSON body is required' }] });
+    expect(await response.json()).toMatchObject({
+      errors: [{ field: 'body', message: 'a JSON body is required' }],
+    });
   });
 
   it('When a role-guarded route is called anonymously, then 401; with the role, query strings are converted', async () => {
@@ -230,7 +232,10 @@ describe('HTTP conventions', () => {
 
   it('When the probes are called, then /healthz does no I/O and /readyz reports each check', async () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ok', checks: { store: 'ok' } });
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({
+      status: 'ok',
+      checks: { store: 'ok' },
+    });
   });
 
   it('When /openapi.json is read, then it describes the routes from the same schemas', async () => {

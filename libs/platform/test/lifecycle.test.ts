@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logging.ts';
 import { serve } from '../src/lifecycle.ts';
+import { createLogger } from '../src/logging.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 

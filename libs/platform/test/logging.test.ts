@@ -14,9 +14,16 @@ describe('logging', () => {
 
   it('When secrets are logged, then they are redacted and the level is readable by every cloud', () => {
     const lines: string[] = [];
-    const logger = createLogger({ service: 's', destination: { write: (line: string) => void lines.push(line) } });
+    const logger = createLogger({
+      service: 's',
+      destination: { write: (line: string) => void lines.push(line) },
+    });
     logger.warn(
-      { req: { headers: { authorization: 'Bearer abc.def.ghi', cookie: 'sid=1' } }, token: 'tkn', password: 'pw' },
+      {
+        req: { headers: { authorization: 'Bearer abc.def.ghi', cookie: 'sid=1' } },
+        token: 'tkn',
+        password: 'pw',
+      },
       'hello',
     );
     const line = JSON.parse(lines[0]!);

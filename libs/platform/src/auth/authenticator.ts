@@ -1,0 +1,69 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { decodeProtectedHeader } from 'jose';
+import type { Principal } from '../principal.ts';
+import type { AuthSettings } from './config.ts';
+import { invalidCredentials, verificationFailure } from './failures.ts';
+import { gatewayPrincipalReader } from './gateway.ts';
+import { SERVICE_TOKEN_TYPE, serviceTokenVerifier } from './service-token.ts';
+import { userTokenVerifier } from './user-token.ts';
+
+export interface AuthRequest {
+  headers: IncomingHttpHeaders;
+  /** The API Gateway event, when serverless-http runs the app on Lambda. */
+  lambdaEvent?: unknown;
+}
+
+export interface Authenticator {
+  /** The caller, or null when no credentials arrived; throws 401 for refused ones, 403 without a tenant. */
+  authenticate(request: AuthRequest): Promise<Principal | null>;
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const match = /^Bearer +([^\s]+) *$/i.exec(authorization);
+  if (!match?.[1]) throw invalidCredentials('Only Bearer credentials are accepted.');
+  return match[1];
+}
+
+function isServiceToken(token: string): boolean {
+  try {
+    return decodeProtectedHeader(token).typ === SERVICE_TOKEN_TYPE;
+  } catch (error) {
+    throw invalidCredentials('The bearer token is not valid.', error);
+  }
+}
+
+/**
+ * Sources are tried in a fixed order, each enabled by configuration alone: claims of a trusted gateway,
+ * then a bearer token, verified as a service token when typed as one, else as a user token.
+ */
+export function createAuthenticator(settings: AuthSettings): Authenticator {
+  const readGatewayPrincipal = gatewayPrincipalReader(settings.gateways);
+  const verifyUserToken = userTokenVerifier(settings);
+  const verifyServiceToken = settings.serviceTokens
+    ? serviceTokenVerifier({
+        ...settings.serviceTokens,
+        clockToleranceSeconds: settings.clockToleranceSeconds,
+      })
+    : refuseServiceToken;
+
+  return {
+    async authenticate(request) {
+      const fromGateway = readGatewayPrincipal(request);
+      if (fromGateway) return fromGateway;
+      const token = bearerToken(request.headers.authorization);
+      if (token === undefined) return null;
+      const verify = isServiceToken(token) ? verifyServiceToken : verifyUserToken;
+      try {
+        return await verify(token);
+      } catch (error) {
+        throw verificationFailure(error);
+      }
+    },
+  };
+}
+
+/** Without SERVICE_TOKEN_SECRET this service takes no service calls. */
+async function refuseServiceToken(): Promise<never> {
+  throw invalidCredentials('Service credentials are not accepted here.');
+}

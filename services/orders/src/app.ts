@@ -1,0 +1,80 @@
+import { Router } from '@koa/router';
+import {
+  AppError,
+  authenticate,
+  cors,
+  csv,
+  errorHandler,
+  health,
+  jsonBody,
+  mountRoutes,
+  openApiDocument,
+  requestLogging,
+  requestTimeout,
+} from '@shop/platform';
+import Koa from 'koa';
+import type { Deps } from './deps.ts';
+import { CursorCodec } from './domain/cursor.ts';
+import { IdempotencyKeys } from './domain/idempotency.ts';
+import { OrdersService } from './domain/orders-service.ts';
+import { orderRoutes } from './http/routes.ts';
+
+export type AppDeps = Pick<Deps, 'config' | 'logger' | 'store' | 'stock' | 'authenticator' | 'cursorSecret'>;
+
+/** A claim older than this belongs to a request that died: longer than any request may run. */
+const STALE_CLAIM_FLOOR_MS = 60_000;
+
+/** Composes the orders app from its dependencies; no I/O, no listening. */
+export function createApp(deps: AppDeps): Koa {
+  const { config, store, logger } = deps;
+  const orders = new OrdersService({
+    store,
+    stock: deps.stock,
+    logger,
+    cursors: new CursorCodec(deps.cursorSecret),
+    idempotency: new IdempotencyKeys(
+      store,
+      {
+        ttlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000,
+        waitMs: config.IDEMPOTENCY_WAIT_MS,
+        staleClaimMs: Math.max(STALE_CLAIM_FLOOR_MS, 2 * config.REQUEST_TIMEOUT_MS),
+        pollMs: 50,
+      },
+      logger,
+    ),
+  });
+  const routes = orderRoutes(orders);
+  const openapi = openApiDocument(
+    {
+      title: 'Orders service',
+      version: '1.0.0',
+      description: 'Orders per tenant: placed against the products service’s stock reservations.',
+    },
+    routes,
+  );
+  const router = new Router();
+  mountRoutes(router, routes);
+
+  const app = new Koa({ proxy: true });
+  // The order, written down once: request id + logger → errors → CORS → probes → time bound → body → caller → routes.
+  app.use(requestLogging({ logger, googleCloudProject: config.GOOGLE_CLOUD_PROJECT }));
+  app.use(errorHandler());
+  app.use(cors(csv(config.CORS_ORIGINS)));
+  app.use(health({ store: () => store.ping() }));
+  app.use(async function serveOpenApi(ctx, next) {
+    if (ctx.method !== 'GET' || ctx.path !== '/openapi.json') return next();
+    ctx.body = openapi;
+  });
+  app.use(requestTimeout(config.REQUEST_TIMEOUT_MS));
+  app.use(jsonBody({ limit: config.BODY_LIMIT_BYTES }));
+  app.use(authenticate(deps.authenticator));
+  app.use(router.routes());
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new AppError(405, 'method_not_allowed', 'This path does not take that method.'),
+      notImplemented: () => new AppError(405, 'method_not_allowed', 'This method is not supported.'),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,49 @@
+import type { Logger } from '@shop/platform';
+import type { OrdersConfig } from '../config.ts';
+import type { OrderStore } from './order-store.ts';
+
+export type StoreConfig = Pick<
+  OrdersConfig,
+  | 'ORDERS_STORE'
+  | 'DATABASE_URL'
+  | 'DB_POOL_MAX'
+  | 'MIGRATIONS_DIR'
+  | 'DYNAMODB_TABLE'
+  | 'DYNAMODB_ENDPOINT'
+  | 'AWS_REGION'
+  | 'REQUEST_TIMEOUT_MS'
+>;
+
+/**
+ * Opens the store ORDERS_STORE names. Each branch imports its own driver, so a service on DynamoDB
+ * never loads the ORM and a service on SQL never loads the AWS SDK.
+ */
+export async function openOrderStore(
+  config: StoreConfig,
+  logger: Logger,
+  options: { migrate: boolean },
+): Promise<OrderStore> {
+  if (config.ORDERS_STORE === 'dynamodb') {
+    const [{ createDynamoDbClient }, { DynamoDbOrderStore }, { ensureOrdersTable }] = await Promise.all([
+      import('./dynamodb/client.ts'),
+      import('./dynamodb/dynamodb-order-store.ts'),
+      import('./dynamodb/table.ts'),
+    ]);
+    const client = createDynamoDbClient(config);
+    if (options.migrate) await ensureOrdersTable(client, config.DYNAMODB_TABLE, logger);
+    return new DynamoDbOrderStore(client, config.DYNAMODB_TABLE);
+  }
+  const [{ openSqlDatabase }, { SqlOrderStore }, { migrateSql }] = await Promise.all([
+    import('./sql/sql-database.ts'),
+    import('./sql/sql-order-store.ts'),
+    import('./sql/migrations.ts'),
+  ]);
+  const db = await openSqlDatabase(config.DATABASE_URL, config.DB_POOL_MAX);
+  try {
+    if (options.migrate) await migrateSql(db, logger, config.MIGRATIONS_DIR);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return new SqlOrderStore(db);
+}

@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AppError,
+  etagOf,
+  isAdmin,
+  type Logger,
+  type Principal,
+  type TenantId,
+  tenantOf,
+} from '@shop/platform';
+import type { OrderStore, StoredResponse } from '../data-access/order-store.ts';
+import type { StockReservations } from '../products-client.ts';
+import { type CursorCodec, listScope } from './cursor.ts';
+import { type IdempotencyKeys, requestHashOf } from './idempotency.ts';
+import { fromMinor } from './money.ts';
+import { allowedTransitions, judgeTransition, type Order, type OrderStatus } from './order.ts';
+import { lineToJson, orderToJson } from './order-json.ts';
+import { type PlaceOrderCommand, type PricedOrder, priceOrder, toPlaceOrderCommand } from './place-order.ts';
+import type { CreateOrderBody, CustomerOrdersQuery, UpdateOrderBody } from './schemas.ts';
+
+export interface OrdersServiceDeps {
+  store: OrderStore;
+  stock: StockReservations;
+  idempotency: IdempotencyKeys;
+  cursors: CursorCodec;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface PlacedOrder extends StoredResponse {
+  /** True when this answers a retry from what the first request stored. */
+  replayed: boolean;
+}
+
+export interface Page {
+  orders: Order[];
+  nextCursor: string | null;
+}
+
+const orderNotFound = () => AppError.notFound('Order');
+
+/** The use cases of the orders service, each a short story over the store and the products service. */
+export class OrdersService {
+  readonly #store: OrderStore;
+  readonly #stock: StockReservations;
+  readonly #idempotency: IdempotencyKeys;
+  readonly #cursors: CursorCodec;
+  readonly #logger: Logger;
+  readonly #now: () => Date;
+
+  constructor(deps: OrdersServiceDeps) {
+    this.#store = deps.store;
+    this.#stock = deps.stock;
+    this.#idempotency = deps.idempotency;
+    this.#cursors = deps.cursors;
+    this.#logger = deps.logger;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Validate → claim the Idempotency-Key → reserve stock under the new order's id → check the client's
+   * prices against the reservation → write the order. Anything failing after the reservation releases it.
+   */
+  async placeOrder(
+    principal: Principal,
+    body: CreateOrderBody,
+    idempotencyKey?: string,
+  ): Promise<PlacedOrder> {
+    const command = toPlaceOrderCommand(body);
+    const tenantId = tenantOf(principal);
+    if (idempotencyKey === undefined) {
+      return {
+        ...created(await this.#createOrder(principal, tenantId, command, randomUUID())),
+        replayed: false,
+      };
+    }
+
+    const claim = await this.#idempotency.claim(
+      tenantId,
+      principal.userId,
+      idempotencyKey,
+      requestHashOf(body),
+    );
+    if (claim.kind === 'replay') return { ...claim.response, replayed: true };
+    let response: StoredResponse;
+    try {
+      const recovered =
+        claim.abandonedOrderId && (await this.#recoverAbandoned(tenantId, claim.abandonedOrderId));
+      response =
+        recovered || created(await this.#createOrder(principal, tenantId, command, claim.record.orderId));
+    } catch (error) {
+      await this.#idempotency.release(claim.record);
+      throw error;
+    }
+    await this.#idempotency.complete(claim.record, response);
+    return { ...response, replayed: false };
+  }
+
+  async getOrder(principal: Principal, orderId: string, customerId?: string): Promise<Order> {
+    if (customerId !== undefined && !isAdmin(principal) && customerId !== principal.userId)
+      throw orderNotFound();
+    const order = await this.#visibleOrder(principal, orderId);
+    if (customerId !== undefined && order.customerId !== customerId) throw orderNotFound();
+    return order;
+  }
+
+  /** Customers list their own orders; admins the tenant's, or their own with `my_orders`. */
+  async listOrders(principal: Principal, query: CustomerOrdersQuery & { my_orders: boolean }): Promise<Page> {
+    const customerId = isAdmin(principal) && !query.my_orders ? undefined : principal.userId;
+    return this.#page(tenantOf(principal), customerId, query);
+  }
+
+  /** One customer's orders: any customer of the tenant for admins, only themselves for customers. */
+  async listCustomerOrders(
+    principal: Principal,
+    customerId: string,
+    query: CustomerOrdersQuery,
+  ): Promise<Page> {
+    if (!isAdmin(principal) && customerId !== principal.userId) throw AppError.notFound('Customer');
+    return this.#page(tenantOf(principal), customerId, query);
+  }
+
+  /**
+   * Moves an order along its lifecycle. Cancelling gives the stock back first: if products cannot be
+   * reached the order stays as it was (503), and because the release is idempotent by the order id, a
+   * retried cancel never returns the stock twice.
+   */
+  async changeStatus(
+    principal: Principal,
+    orderId: string,
+    body: UpdateOrderBody,
+    ifMatch?: number,
+  ): Promise<Order> {
+    const tenantId = tenantOf(principal);
+    const actor = isAdmin(principal) ? 'admin' : 'customer';
+    let order = await this.#visibleOrder(principal, orderId);
+    let released = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (ifMatch !== undefined && order.version !== ifMatch) throw stale(order);
+        const verdict = judgeTransition(order.status, body.status, actor);
+        if (verdict === 'illegal') throw invalidTransition(order.status, body.status);
+        if (verdict === 'forbidden') {
+          throw AppError.forbidden(
+            `A customer may only cancel their own PENDING order; this needs the admin role.`,
+          );
+        }
+      } catch (error) {
+        if (released && order.status !== 'CANCELLED') {
+          this.#logger.error(
+            { order_id: orderId, status: order.status },
+            'stock was released for an order that changed concurrently and was not cancelled',
+          );
+        }
+        throw error;
+      }
+      if (body.status === 'CANCELLED' && !released) {
+        await this.#stock.release(tenantId, order.orderId);
+        released = true;
+      }
+      const change = {
+        from: order.status,
+        to: body.status,
+        at: this.#now().toISOString(),
+        by: principal.userId,
+        byEmail: principal.email,
+        reason: body.reason ?? null,
+      };
+      const result = await this.#store.updateStatus(tenantId, orderId, order.version, change);
+      if (result.outcome === 'updated') return result.order;
+      if (result.outcome === 'not_found') throw orderNotFound();
+      if (attempt >= 3) {
+        throw AppError.conflict('conflict', 'The order is changing concurrently; retry shortly.');
+      }
+      order = await this.#visibleOrder(principal, orderId);
+    }
+  }
+
+  async #createOrder(principal: Principal, tenantId: TenantId, command: PlaceOrderCommand, orderId: string) {
+    const reserved = await this.#reserve(tenantId, orderId, command);
+    try {
+      const priced = priceOrder(command, reserved);
+      if (priced.mismatches.length) throw priceMismatch(priced);
+      const order = this.#newOrder(principal, tenantId, orderId, command, priced);
+      await this.#store.create(order);
+      return order;
+    } catch (error) {
+      await this.#releaseAfterFailure(tenantId, orderId);
+      throw error;
+    }
+  }
+
+  async #reserve(tenantId: TenantId, orderId: string, command: PlaceOrderCommand) {
+    try {
+      return await this.#stock.reserve(tenantId, orderId, command.lines);
+    } catch (error) {
+      if (error instanceof AppError && error.status >= 500) {
+        // Products may have reserved before it failed to answer: give it back once it is reachable,
+        // without holding this response (the client retries under a new order id).
+        void this.#releaseAfterFailure(tenantId, orderId);
+      }
+      throw error;
+    }
+  }
+
+  async #releaseAfterFailure(tenantId: TenantId, orderId: string): Promise<void> {
+    try {
+      await this.#stock.release(tenantId, orderId);
+    } catch (error) {
+      this.#logger.error(
+        { err: error, order_id: orderId },
+        'could not release the stock reservation of a failed order',
+      );
+    }
+  }
+
+  /** A claim taken over from a dead request: if that request did write its order, answer with it. */
+  async #recoverAbandoned(tenantId: TenantId, orderId: string): Promise<StoredResponse | undefined> {
+    const order = await this.#store.get(tenantId, orderId);
+    if (order) return created(order);
+    await this.#releaseAfterFailure(tenantId, orderId);
+    return undefined;
+  }
+
+  #newOrder(
+    principal: Principal,
+    tenantId: TenantId,
+    orderId: string,
+    command: PlaceOrderCommand,
+    priced: PricedOrder,
+  ): Order {
+    const now = this.#now().toISOString();
+    return {
+      orderId,
+      tenantId,
+      customerId: principal.userId,
+      customerName: command.customerName,
+      customerEmail: command.customerEmail ?? principal.email,
+      customerPhone: command.customerPhone,
+      shippingAddress: command.shippingAddress,
+      billingAddress: command.billingAddress,
+      notes: command.notes,
+      status: 'PENDING',
+      items: priced.items,
+      total: priced.total,
+      currency: priced.currency,
+      createdAt: now,
+      updatedAt: now,
+      createdBy: principal.userId,
+      createdByEmail: principal.email,
+      version: 1,
+      statusHistory: [
+        { from: null, to: 'PENDING', at: now, by: principal.userId, byEmail: principal.email, reason: null },
+      ],
+    };
+  }
+
+  async #visibleOrder(principal: Principal, orderId: string): Promise<Order> {
+    const order = await this.#store.get(tenantOf(principal), orderId);
+    // Another customer's order is as invisible as another tenant's: 404, never 403.
+    if (!order || (!isAdmin(principal) && order.customerId !== principal.userId)) throw orderNotFound();
+    return order;
+  }
+
+  async #page(tenantId: TenantId, customerId: string | undefined, query: CustomerOrdersQuery): Promise<Page> {
+    const scope = listScope(tenantId, customerId, query.status);
+    const after = query.cursor === undefined ? undefined : this.#cursors.decode(query.cursor, scope);
+    const { orders, hasMore } = await this.#store.list(tenantId, {
+      customerId,
+      status: query.status,
+      after,
+      offset: query.offset,
+      limit: query.limit,
+    });
+    const last = orders.at(-1);
+    const nextCursor =
+      hasMore && last
+        ? this.#cursors.encode({ createdAt: last.createdAt, orderId: last.orderId }, scope)
+        : null;
+    return { orders, nextCursor };
+  }
+}
+
+const created = (order: Order): StoredResponse => ({
+  status: 201,
+  body: { message: 'Order created successfully', order: orderToJson(order) },
+  headers: { location: `/orders/${order.orderId}`, etag: etagOf(order.version) },
+});
+
+function priceMismatch(priced: PricedOrder): AppError {
+  return AppError.conflict(
+    'price_mismatch',
+    'The prices or total sent differ from the catalog; nothing was ordered.',
+    {
+      mismatches: priced.mismatches,
+      server: {
+        items: priced.items.map(lineToJson),
+        total_amount: fromMinor(priced.total),
+        currency: priced.currency,
+      },
+    },
+  );
+}
+
+const invalidTransition = (from: OrderStatus, to: OrderStatus) =>
+  AppError.conflict('invalid_transition', `An order cannot go from ${from} to ${to}.`, {
+    from,
+    to,
+    allowed: allowedTransitions(from),
+  });
+
+const stale = (order: Order) =>
+  new AppError(412, 'precondition_failed', 'The order was changed since that version; read it again.', {
+    headers: { etag: etagOf(order.version) },
+  });

@@ -1,0 +1,142 @@
+import { etagOf, headerOf, ifMatchVersion, type Route, requirePrincipal, route } from '@shop/platform';
+import type { Context } from 'koa';
+import { parseIdempotencyKey } from '../domain/idempotency.ts';
+import { orderToJson } from '../domain/order-json.ts';
+import type { OrdersService, Page } from '../domain/orders-service.ts';
+import {
+  CreateOrderSchema,
+  CustomerOrdersQuerySchema,
+  CustomerParamsSchema,
+  GetOrderQuerySchema,
+  ListOrdersQuerySchema,
+  OrderEnvelopeSchema,
+  OrderIdParamsSchema,
+  OrderPageSchema,
+  OrderSchema,
+  UpdateOrderSchema,
+} from '../domain/schemas.ts';
+
+const shopper = ['admin', 'customer'] as const;
+const tags = ['orders'];
+
+const problems = {
+  400: { description: 'Invalid body, query, path or header; `errors` names each field.' },
+  401: { description: 'No valid bearer token.' },
+  403: { description: 'The caller’s role may not do this, or the token has no tenant.' },
+  404: { description: 'No such order for this caller (other tenants’ and customers’ orders included).' },
+};
+
+const pageToJson = (page: Page) => ({
+  orders: page.orders.map(orderToJson),
+  next_cursor: page.nextCursor,
+  count: page.orders.length,
+});
+
+/** The orders API: thin adapters from HTTP to the use cases, declared once for validation and OpenAPI. */
+export function orderRoutes(orders: OrdersService): Route[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/orders',
+      summary: 'Place an order (seed 001 or seed 004 payload); prices come from the catalog.',
+      tags,
+      access: shopper,
+      body: CreateOrderSchema,
+      headers: {
+        'Idempotency-Key': {
+          description:
+            'Retries with the same key and body answer the first 201 and create nothing; another body → 422.',
+        },
+      },
+      responses: {
+        201: { description: 'Created.', schema: OrderEnvelopeSchema, headers: { Location: '', ETag: '' } },
+        ...problems,
+        409: {
+          description:
+            '`price_mismatch` (with the server’s figures), `insufficient_stock` (with the lines), or ' +
+            '`idempotency_in_progress` (with Retry-After).',
+        },
+        422: { description: '`idempotency_key_reused`: the key was used with another body.' },
+        503: {
+          description: 'The products service is unavailable; nothing was ordered. Retry-After says when.',
+        },
+      },
+      async handler({ body, principal }, ctx) {
+        const key = parseIdempotencyKey(headerOf(ctx, 'idempotency-key'));
+        const placed = await orders.placeOrder(requirePrincipal(principal), body, key);
+        ctx.status = placed.status;
+        ctx.set(placed.headers);
+        if (placed.replayed) ctx.set('idempotent-replayed', 'true');
+        ctx.body = placed.body;
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/orders',
+      summary: 'List orders, newest first: a customer’s own, or the tenant’s for admins.',
+      tags,
+      access: shopper,
+      query: ListOrdersQuerySchema,
+      responses: { 200: { description: 'A page of orders.', schema: OrderPageSchema }, ...problems },
+      async handler({ query, principal }, ctx) {
+        ctx.body = pageToJson(await orders.listOrders(requirePrincipal(principal), query));
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/orders/:order_id',
+      summary: 'Read one order.',
+      tags,
+      access: shopper,
+      params: OrderIdParamsSchema,
+      query: GetOrderQuerySchema,
+      responses: {
+        200: { description: 'The order.', schema: OrderSchema, headers: { ETag: '' } },
+        ...problems,
+      },
+      async handler({ params, query, principal }, ctx) {
+        const order = await orders.getOrder(requirePrincipal(principal), params.order_id, query.customer_id);
+        ctx.set('etag', etagOf(order.version));
+        ctx.body = orderToJson(order);
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: '/orders/:order_id',
+      summary: 'Change an order’s status (admins any legal move; customers cancel their own PENDING order).',
+      tags,
+      access: shopper,
+      params: OrderIdParamsSchema,
+      body: UpdateOrderSchema,
+      headers: { 'If-Match': { description: 'The ETag read; a stale one is refused with 412.' } },
+      responses: {
+        200: { description: 'Updated.', schema: OrderEnvelopeSchema, headers: { ETag: '' } },
+        ...problems,
+        409: { description: '`invalid_transition`, naming from, to and the allowed moves.' },
+        412: { description: 'If-Match names an older version.' },
+        503: { description: 'Cancelling could not give the stock back; the order is unchanged.' },
+      },
+      async handler({ params, body, principal }, ctx) {
+        const ifMatch = ifMatchVersion(headerOf(ctx, 'if-match'));
+        const order = await orders.changeStatus(requirePrincipal(principal), params.order_id, body, ifMatch);
+        ctx.set('etag', etagOf(order.version));
+        ctx.body = { message: 'Order updated successfully', order: orderToJson(order) };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/customers/:customer_id/orders',
+      summary: 'One customer’s orders, newest first (customers: only their own id).',
+      tags,
+      access: shopper,
+      params: CustomerParamsSchema,
+      query: CustomerOrdersQuerySchema,
+      responses: { 200: { description: 'A page of orders.', schema: OrderPageSchema }, ...problems },
+      async handler({ params, query, principal }, ctx: Context) {
+        ctx.body = pageToJson(
+          await orders.listCustomerOrders(requirePrincipal(principal), params.customer_id, query),
+        );
+      },
+    }),
+  ];
+}

@@ -1,0 +1,183 @@
+import { AppError, type FieldError, type Logger, type TenantId } from '@shop/platform';
+import { decimalToMinor } from './domain/money.ts';
+import type { ProductRef, ReservedLine } from './domain/place-order.ts';
+
+/** The products service's stock reservations, as the orders service uses them. */
+export interface StockReservations {
+  /** Reserves every line or none; idempotent by `reservationId`. Lines come back in the order asked. */
+  reserve(
+    tenantId: TenantId,
+    reservationId: string,
+    lines: ReadonlyArray<{ product: ProductRef; quantity: number }>,
+  ): Promise<ReservedLine[]>;
+  /** Gives the stock back; idempotent, and a reservation that never existed is already released. */
+  release(tenantId: TenantId, reservationId: string): Promise<void>;
+}
+
+export interface ProductsClientOptions {
+  baseUrl: string;
+  /** The orders service's own credential for a tenant (scope stock:reserve, audience products). */
+  tokenFor(tenantId: string): Promise<string>;
+  timeoutMs: number;
+  /** Attempts after the first, for calls that are safe to repeat. */
+  retries: number;
+  logger: Logger;
+}
+
+interface ReservationBody {
+  reservation_id: string;
+  status: string;
+  items: Array<{
+    product_id: string;
+    sku: string;
+    name: string;
+    quantity: number;
+    unit_price: number | string;
+    currency: string;
+  }>;
+}
+
+/** A failure worth another attempt: the call may not have reached products, or products failed. */
+class TransientFailure extends Error {
+  readonly retryAfterSeconds: number | undefined;
+  constructor(message: string, retryAfterSeconds?: number, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'TransientFailure';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+const retryAfterOf = (response: Response): number | undefined => {
+  const value = Number(response.headers.get('retry-after'));
+  return Number.isInteger(value) && value > 0 && value <= 60 ? value : undefined;
+};
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * HTTP client of the products service. Both calls are idempotent (the reservation by its id), so each
+ * is retried on connection failures, timeouts and 5xx with capped, jittered exponential backoff; when
+ * products stays unreachable the caller gets a 503 with Retry-After. Global fetch keeps connections alive.
+ */
+export function createProductsClient(options: ProductsClientOptions): StockReservations {
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  async function call(
+    tenantId: TenantId,
+    method: 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<Response> {
+    let lastFailure: TransientFailure | undefined;
+    for (let attempt = 0; attempt <= options.retries; attempt++) {
+      if (attempt > 0) {
+        // Full jitter on an exponential step: 0–100 ms, 0–200 ms, 0–400 ms ... capped at 1 s.
+        await delay(Math.random() * Math.min(1000, 100 * 2 ** (attempt - 1)));
+      }
+      try {
+        const response = await fetch(`${base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${await options.tokenFor(tenantId)}`,
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        if (response.status >= 500) {
+          await response.body?.cancel();
+          throw new TransientFailure(`products answered ${response.status}`, retryAfterOf(response));
+        }
+        return response;
+      } catch (error) {
+        lastFailure =
+          error instanceof TransientFailure
+            ? error
+            : new TransientFailure(`products unreachable: ${(error as Error).message}`, undefined, error);
+        options.logger.warn({ err: lastFailure, method, path, attempt }, 'products call failed');
+      }
+    }
+    throw AppError.unavailable(
+      'The products service is unavailable; retry shortly.',
+      lastFailure?.retryAfterSeconds ?? 2,
+    );
+  }
+
+  async function problemOf(response: Response): Promise<Record<string, unknown>> {
+    try {
+      return (await response.json()) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+
+  /** A 4xx that should never happen between the two services: configuration or contract drift. */
+  function unexpected(status: number, problem: unknown, what: string): never {
+    options.logger.error({ status, problem }, `products refused ${what}`);
+    throw new AppError(
+      503,
+      'dependency_unavailable',
+      'The products service refused the request; retry later.',
+      {
+        headers: { 'retry-after': '5' },
+      },
+    );
+  }
+
+  return {
+    async reserve(tenantId, reservationId, lines) {
+      const items = lines.map((line) =>
+        'productId' in line.product
+          ? { product_id: line.product.productId, quantity: line.quantity }
+          : { sku: line.product.sku, quantity: line.quantity },
+      );
+      const response = await call(tenantId, 'POST', '/stock/reservations', {
+        reservation_id: reservationId,
+        items,
+      });
+      if (response.status === 200 || response.status === 201) {
+        const body = (await response.json()) as ReservationBody;
+        return body.items.map((item) => ({
+          productId: item.product_id,
+          sku: item.sku,
+          name: item.name,
+          quantity: item.quantity,
+          unitPrice: decimalToMinor(item.unit_price),
+          currency: item.currency,
+        }));
+      }
+      const problem = await problemOf(response);
+      if (response.status === 409 && problem.code === 'insufficient_stock') {
+        throw AppError.conflict('insufficient_stock', 'Some items are not available in the quantity asked.', {
+          lines: problem.lines ?? [],
+        });
+      }
+      if (response.status === 400) {
+        // Products checks what only it knows (e.g. the shape of a SKU): name the order's own fields.
+        const errors = ((problem.errors as FieldError[] | undefined) ?? []).map((error) => ({
+          in: 'body' as const,
+          field: error.field.replace(/\.sku$/, '.product_sku'),
+          message: error.message,
+        }));
+        throw AppError.validation(
+          errors.length ? errors : [{ in: 'body', field: 'items', message: 'is not valid' }],
+        );
+      }
+      return unexpected(response.status, problem, 'the reservation');
+    },
+
+    async release(tenantId, reservationId) {
+      const response = await call(
+        tenantId,
+        'DELETE',
+        `/stock/reservations/${encodeURIComponent(reservationId)}`,
+      );
+      if (response.ok || response.status === 404) {
+        await response.body?.cancel();
+        return;
+      }
+      return unexpected(response.status, await problemOf(response), 'the release');
+    },
+  };
+}

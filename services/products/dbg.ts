@@ -1,0 +1,10 @@
+import { createLogger } from '@shop/platform';
+import { openDatabase } from './src/data-access/database.ts';
+import { applyMigrations } from './src/data-access/migrations.ts';
+const db = await openDatabase({ url: process.argv[2]!, poolMax: 2, logger: createLogger({ service: 'x', level: 'debug' }) });
+console.log('opened');
+const t = setTimeout(() => { console.log('HUNG'); process.exit(1); }, 5000);
+console.log(await applyMigrations(db));
+console.log(await applyMigrations(db));
+clearTimeout(t);
+await db.close();

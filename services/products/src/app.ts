@@ -1,0 +1,60 @@
+import { Router } from '@koa/router';
+import {
+  AppError,
+  authenticate,
+  cors,
+  csv,
+  errorHandler,
+  health,
+  jsonBody,
+  mountRoutes,
+  openApiDocument,
+  requestLogging,
+  requestTimeout,
+} from '@shop/platform';
+import Koa from 'koa';
+import type { Deps } from './deps.ts';
+import { productRoutes } from './http/product-routes.ts';
+import { stockRoutes } from './http/stock-routes.ts';
+
+export type AppDeps = Pick<Deps, 'config' | 'logger' | 'repository' | 'authenticator' | 'cursors'>;
+
+/** Composes the products app from its dependencies; no I/O, no listening. */
+export function createApp(deps: AppDeps): Koa {
+  const { config, repository } = deps;
+  const routes = [
+    ...productRoutes({
+      repository,
+      cursors: deps.cursors,
+      catalog: { publicCatalog: config.PUBLIC_CATALOG, defaultTenant: config.DEFAULT_TENANT },
+    }),
+    ...stockRoutes({ repository }),
+  ];
+  const openapi = openApiDocument(
+    { title: 'Products service', version: '1.0.0', description: 'Catalog and stock reservations, per tenant.' },
+    routes,
+  );
+  const router = new Router();
+  mountRoutes(router, routes);
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openapi;
+  });
+
+  const app = new Koa({ proxy: true });
+  app.use(requestLogging({ logger: deps.logger, googleCloudProject: config.GOOGLE_CLOUD_PROJECT }));
+  app.use(errorHandler());
+  app.use(cors(csv(config.CORS_ORIGINS)));
+  app.use(health({ database: () => repository.ping() }));
+  app.use(requestTimeout(config.REQUEST_TIMEOUT_MS));
+  app.use(jsonBody({ limit: config.BODY_LIMIT_BYTES }));
+  app.use(authenticate(deps.authenticator));
+  app.use(router.routes());
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new AppError(405, 'method_not_allowed', 'This path does not take that method.'),
+      notImplemented: () => new AppError(405, 'method_not_allowed', 'This method is not supported.'),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,35 @@
+import { AuthConfigSchema, BaseConfigSchema, loadConfig } from '@shop/platform';
+import Type, { type Static } from 'typebox';
+
+/** Every variable the products service reads, in one schema: checked once at start. */
+export const ProductsConfigSchema = Type.Object({
+  ...BaseConfigSchema.properties,
+  ...AuthConfigSchema.properties,
+  DATABASE_URL: Type.String({
+    default: 'sqlite:.data/products.sqlite',
+    description: 'mysql://…, postgresql://… (or postgres://…), or sqlite:<path>.',
+  }),
+  DB_POOL_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 10,
+    description: 'Connections per instance; defaults to 2 on Lambda, where each instance serves one request.',
+  }),
+  PUBLIC_CATALOG: Type.Boolean({ default: true, description: 'Anonymous visitors may read active products.' }),
+  DEFAULT_TENANT: Type.String({
+    pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$',
+    default: 'demo',
+    description: 'The store anonymous visitors see when they send no X-Tenant-Id.',
+  }),
+  MIGRATE_ON_START: Type.Boolean({
+    default: false,
+    description: 'Apply pending migrations at start: for local runs only; deployments run migrate.ts.',
+  }),
+});
+export type ProductsConfig = Static<typeof ProductsConfigSchema>;
+
+/** Reads the configuration from the environment, or throws a ConfigError naming every bad variable. */
+export function loadProductsConfig(env: NodeJS.ProcessEnv = process.env): ProductsConfig {
+  const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  return loadConfig(ProductsConfigSchema, onLambda && !env.DB_POOL_MAX ? { ...env, DB_POOL_MAX: '2' } : env);
+}

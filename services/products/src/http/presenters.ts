@@ -1,0 +1,33 @@
+import { amountOf } from '../domain/money.ts';
+import type { Product, ProductJson } from '../domain/product.ts';
+import type { Reservation } from '../domain/stock.ts';
+
+export const productJson = (product: Product): ProductJson => ({
+  product_id: product.productId,
+  tenant_id: product.tenantId,
+  sku: product.sku,
+  name: product.name,
+  description: product.description,
+  price: amountOf(product.priceMinor),
+  currency: product.currency,
+  stock_quantity: product.stockQuantity,
+  is_active: product.isActive,
+  version: product.version,
+  created_at: product.createdAt.toISOString(),
+  updated_at: product.updatedAt.toISOString(),
+});
+
+export const reservationJson = (reservation: Reservation) => ({
+  reservation_id: reservation.reservationId,
+  status: reservation.status,
+  items: reservation.lines.map((line) => ({
+    product_id: line.productId,
+    sku: line.sku,
+    name: line.name,
+    quantity: line.quantity,
+    unit_price: amountOf(line.unitPriceMinor),
+    currency: line.currency,
+  })),
+  created_at: reservation.createdAt.toISOString(),
+  released_at: reservation.releasedAt?.toISOString() ?? null,
+});
