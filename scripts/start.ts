@@ -92,7 +92,9 @@ const ordersEnv = {
 };
 
 // Schema and demo data first (idempotent), then the servers.
-const seeded = await exited(run('products-migrate', 'services/products/src/migrate.ts', productsEnv, ['--seed']));
+const seeded = await exited(
+  run('products-migrate', 'services/products/src/migrate.ts', productsEnv, ['--seed']),
+);
 if (seeded !== 0) throw new Error('products migration failed');
 const migrated = await exited(run('orders-migrate', 'services/orders/src/migrate.ts', ordersEnv));
 if (migrated !== 0) throw new Error('orders migration failed');
@@ -103,7 +105,11 @@ run('orders', 'services/orders/src/server.ts', ordersEnv);
 const gateway = await startGateway({
   port: Number(values.port),
   host: '0.0.0.0',
-  staticDir: join(root, 'services/storefront', existsSync(join(root, 'services/storefront/dist')) ? 'dist' : 'public'),
+  staticDir: join(
+    root,
+    'services/storefront',
+    existsSync(join(root, 'services/storefront/dist')) ? 'dist' : 'public',
+  ),
   routes: [
     { prefix: '/products', target: productsUrl },
     { prefix: '/orders', target: ordersUrl },
@@ -125,8 +131,18 @@ async function waitHealthy(url: string): Promise<void> {
 }
 await Promise.all([waitHealthy(productsUrl), waitHealthy(ordersUrl)]);
 
-const admin = await issuer.mint({ tenant: 'demo', role: 'admin', sub: 'demo-admin', email: 'admin@demo.shop' });
-const customer = await issuer.mint({ tenant: 'demo', role: 'customer', sub: 'demo-customer', email: 'ada@demo.shop' });
+const admin = await issuer.mint({
+  tenant: 'demo',
+  role: 'admin',
+  sub: 'demo-admin',
+  email: 'admin@demo.shop',
+});
+const customer = await issuer.mint({
+  tenant: 'demo',
+  role: 'customer',
+  sub: 'demo-customer',
+  email: 'ada@demo.shop',
+});
 console.log(`
   Shop is running: ${gateway.url}
     storefront   ${gateway.url}/

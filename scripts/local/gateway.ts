@@ -102,7 +102,8 @@ async function serveStatic(root: string, path: string, res: import('node:http').
   }
   res.writeHead(200, {
     'content-type': types[extname(file)] ?? 'application/octet-stream',
-    'cache-control': file.endsWith('config.json') || file.endsWith('.html') ? 'no-store' : 'public, max-age=300',
+    'cache-control':
+      file.endsWith('config.json') || file.endsWith('.html') ? 'no-store' : 'public, max-age=300',
   });
   createReadStream(file)
     .on('error', () => res.destroy())

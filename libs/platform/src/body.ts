@@ -17,7 +17,12 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
  */
 export function jsonBody({ limit }: { limit: number }): Middleware {
   return async function readJsonBody(ctx, next) {
-    if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'DELETE' || ctx.method === 'OPTIONS') {
+    if (
+      ctx.method === 'GET' ||
+      ctx.method === 'HEAD' ||
+      ctx.method === 'DELETE' ||
+      ctx.method === 'OPTIONS'
+    ) {
       return next();
     }
     const declared = Number(ctx.get('content-length') || Number.NaN);

@@ -99,7 +99,10 @@ export class AppError extends Error {
   static conflict(code: ErrorCode, message: string, extra?: Record<string, unknown>): AppError {
     return new AppError(409, code, message, { extra });
   }
-  static unavailable(message = 'A dependency is unavailable; retry shortly.', retryAfterSeconds = 2): AppError {
+  static unavailable(
+    message = 'A dependency is unavailable; retry shortly.',
+    retryAfterSeconds = 2,
+  ): AppError {
     return new AppError(503, 'dependency_unavailable', message, {
       headers: { 'retry-after': String(retryAfterSeconds) },
     });
@@ -185,7 +188,11 @@ export function toAppError(error: unknown): AppError {
     return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
   }
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new AppError(status, status === 404 ? 'not_found' : 'bad_request', titles[status] ?? 'Bad Request');
+    return new AppError(
+      status,
+      status === 404 ? 'not_found' : 'bad_request',
+      titles[status] ?? 'Bad Request',
+    );
   }
   return new AppError(500, 'internal', 'Internal Server Error', { cause: error });
 }
@@ -208,7 +215,9 @@ export function problemOf(error: AppError, requestId?: string, instance?: string
     title: titles[error.status] ?? 'Error',
     status: error.status,
     code: error.code,
-    detail: error.expose ? error.message : 'An unexpected error occurred. Quote the request id when reporting it.',
+    detail: error.expose
+      ? error.message
+      : 'An unexpected error occurred. Quote the request id when reporting it.',
   };
   if (instance) doc.instance = instance;
   if (requestId) doc.request_id = requestId;

@@ -33,7 +33,7 @@ export function cors(origins: readonly string[]): Middleware {
  * connection with no body. The work itself is not cancelled: stores bound their own queries.
  */
 export function requestTimeout(ms: number): Middleware {
-  return async function boundTime(ctx, next) {
+  return async function boundTime(_ctx, next) {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(

@@ -55,8 +55,9 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 const severityOf = (label: string): string =>
-  ({ trace: 'DEBUG', debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR', fatal: 'CRITICAL' })[label] ??
-  'DEFAULT';
+  ({ trace: 'DEBUG', debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR', fatal: 'CRITICAL' })[
+    label
+  ] ?? 'DEFAULT';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { Static, TSchema } from 'typebox';
 import { AppError } from './errors.ts';
 import type { Principal, Role } from './principal.ts';
-import { compileSchema, type CompiledSchema } from './validation.ts';
+import { type CompiledSchema, compileSchema } from './validation.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
@@ -48,7 +48,9 @@ export interface Route {
 }
 
 /** Declares a route; its schemas are compiled here, once, and typed into the handler. */
-export function route<P extends TSchema, Q extends TSchema, B extends TSchema>(spec: RouteSpec<P, Q, B>): Route {
+export function route<P extends TSchema, Q extends TSchema, B extends TSchema>(
+  spec: RouteSpec<P, Q, B>,
+): Route {
   return {
     spec: spec as unknown as RouteSpec<TSchema, TSchema, TSchema>,
     params: spec.params && compileSchema(spec.params, 'params'),
@@ -124,7 +126,10 @@ const problemSchema = {
 };
 
 /** An OpenAPI 3.1 document built from the same route declarations that validate requests. */
-export function openApiDocument(info: { title: string; version: string; description?: string }, routes: readonly Route[]) {
+export function openApiDocument(
+  info: { title: string; version: string; description?: string },
+  routes: readonly Route[],
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { spec } of routes) {
     const path = openApiPath(spec.path);
@@ -156,7 +161,11 @@ export function openApiDocument(info: { title: string; version: string; descript
       summary: spec.summary,
       tags: spec.tags,
       security: spec.access === 'public' ? [{}, { bearer: [] }] : [{ bearer: [] }],
-      parameters: [...parametersOf(spec.params, 'path'), ...parametersOf(spec.query, 'query'), ...headerParameters],
+      parameters: [
+        ...parametersOf(spec.params, 'path'),
+        ...parametersOf(spec.query, 'query'),
+        ...headerParameters,
+      ],
       ...(spec.body
         ? {
             requestBody: {

@@ -11,7 +11,8 @@ export type TenantId = string & { readonly [tenantBrand]: true };
 
 const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export const isTenantId = (value: unknown): value is TenantId => typeof value === 'string' && TENANT_ID.test(value);
+export const isTenantId = (value: unknown): value is TenantId =>
+  typeof value === 'string' && TENANT_ID.test(value);
 
 /** Brands a tenant id after checking its shape; throws a 400 naming `field` if it is not one. */
 export function asTenantId(value: unknown, field = 'X-Tenant-Id'): TenantId {
@@ -38,4 +39,5 @@ export function requireRole(principal: Principal | undefined, ...roles: Role[]):
   return caller;
 }
 
-export const isAdmin = (principal: Principal | undefined): boolean => principal?.roles.includes('admin') ?? false;
+export const isAdmin = (principal: Principal | undefined): boolean =>
+  principal?.roles.includes('admin') ?? false;

@@ -56,12 +56,19 @@ export function compileSchema<T extends TSchema>(schema: T, location: Location):
           const key = `${field}\u0000${error.keyword}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          errors.push({ in: location, field: field || location, message: messageOf(error.keyword, error.message) });
+          errors.push({
+            in: location,
+            field: field || location,
+            message: messageOf(error.keyword, error.message),
+          });
           if (errors.length >= 20) break;
         }
       }
       if (errors.length === 0) errors.push({ in: location, field: location, message: 'is not valid' });
-      throw AppError.validation(errors, `The request ${location === 'params' ? 'path' : location} is not valid.`);
+      throw AppError.validation(
+        errors,
+        `The request ${location === 'params' ? 'path' : location} is not valid.`,
+      );
     },
   };
 }

@@ -123,6 +123,10 @@ afterAll(async () => {
   await adminServer.close();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: assertions below read arbitrary JSON
+type Json = Record<string, any>;
+const json = async (response: Response): Promise<Json> => (await response.json()) as Json;
+
 const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   fetch(`${server.url}/widgets`, { method: 'POST', headers, body });
 
@@ -137,7 +141,7 @@ describe('HTTP conventions', () => {
     const response = await post(JSON.stringify({ name: 'a', quantity: 2, tenant_id: 'other' }));
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const problem = await response.json();
+    const problem = await json(response);
     expect(problem).toMatchObject({
       status: 400,
       code: 'validation_failed',
@@ -148,7 +152,7 @@ describe('HTTP conventions', () => {
 
   it('When fields are missing or of the wrong type, then each failing field is listed', async () => {
     const response = await post(JSON.stringify({ quantity: 'two', tags: ['a', 'b', 'c', 'd'] }));
-    const problem = await response.json();
+    const problem = await json(response);
     expect(response.status).toBe(400);
     const fields = problem.errors.map((error: { field: string }) => error.field);
     expect(fields).toEqual(expect.arrayContaining(['name', 'quantity', 'tags']));
@@ -194,7 +198,7 @@ describe('HTTP conventions', () => {
   it('When path or query params are invalid, then 400 names them', async () => {
     const response = await fetch(`${adminServer.url}/widgets/not-a-uuid?limit=1000`);
     expect(response.status).toBe(400);
-    const problem = await response.json();
+    const problem = await json(response);
     expect(problem.errors).toEqual(
       expect.arrayContaining([expect.objectContaining({ in: 'params', field: 'id' })]),
     );
@@ -239,7 +243,7 @@ describe('HTTP conventions', () => {
   });
 
   it('When /openapi.json is read, then it describes the routes from the same schemas', async () => {
-    const document = await (await fetch(`${server.url}/openapi.json`)).json();
+    const document = await json(await fetch(`${server.url}/openapi.json`));
     expect(document.openapi).toBe('3.1.0');
     expect(document.paths['/widgets'].post.requestBody.content['application/json'].schema).toMatchObject({
       additionalProperties: false,

@@ -155,7 +155,7 @@ export function authSettingsFromConfig(config: AuthConfig): AuthSettings {
   const issuer = issuerOf(config, problems);
   const audiences = audiencesOf(config, problems);
   const algorithms = algorithmsOf(config, problems);
-  const keys = issuer === undefined ? undefined : keyLocationOf(config, issuer, problems);
+  const keys = issuer === undefined ? undefined : keysOf(config, issuer, problems);
   const mappingOptions = { tenantClaim: config.AUTH_TENANT_CLAIM, adminRole: config.AUTH_ADMIN_ROLE };
   const claims = claimMappingFor(provider, { ...mappingOptions, claimMap: claimMapOf(config, problems) });
   const gateways: AuthSettings['gateways'] = {};
@@ -253,34 +253,36 @@ function algorithmsOf(config: AuthConfig, problems: string[]): string[] {
   return algorithms;
 }
 
-function keyLocationOf(config: AuthConfig, issuer: string, problems: string[]): KeyLocation | undefined {
+/** AUTH_JWKS_URL, else where the provider publishes its keys. */
+function keyLocationOf(config: AuthConfig, issuer: string): KeyLocation {
+  if (config.AUTH_JWKS_URL !== undefined) return { jwksUrl: new URL(config.AUTH_JWKS_URL) };
   const base = issuer.replace(/\/+$/, '');
-  const location = (): KeyLocation => {
-    if (config.AUTH_JWKS_URL !== undefined) return { jwksUrl: new URL(config.AUTH_JWKS_URL) };
-    switch (config.AUTH_PROVIDER) {
-      case 'dev':
-      case 'cognito':
-        return { jwksUrl: new URL(`${base}/.well-known/jwks.json`) };
-      case 'firebase':
-        return { jwksUrl: new URL(FIREBASE_JWKS_URL) };
-      case 'entra':
-      case 'oidc':
-        return { discoveryUrl: new URL(`${base}/.well-known/openid-configuration`) };
-    }
-  };
+  switch (config.AUTH_PROVIDER) {
+    case 'dev':
+    case 'cognito':
+      return { jwksUrl: new URL(`${base}/.well-known/jwks.json`) };
+    case 'firebase':
+      return { jwksUrl: new URL(FIREBASE_JWKS_URL) };
+    case 'entra':
+    case 'oidc':
+      return { discoveryUrl: new URL(`${base}/.well-known/openid-configuration`) };
+  }
+}
+
+function keysOf(config: AuthConfig, issuer: string, problems: string[]): KeyLocation | undefined {
   if (config.AUTH_JWKS_URL !== undefined && !URL.canParse(config.AUTH_JWKS_URL)) {
     problems.push('AUTH_JWKS_URL: must be a URL');
     return undefined;
   }
-  if (!URL.canParse(base)) return undefined;
-  const keys = location();
+  // An AUTH_ISSUER that is not a URL is reported already.
+  if (config.AUTH_JWKS_URL === undefined && !URL.canParse(issuer)) return undefined;
+  const keys = keyLocationOf(config, issuer);
   const url = 'jwksUrl' in keys ? keys.jwksUrl : keys.discoveryUrl;
   // Keys fetched over plain HTTP could be swapped in transit. The dev issuer runs on the developer's
   // machine or inside the compose network, so it alone may use HTTP beyond loopback.
   if (url.protocol !== 'https:' && config.AUTH_PROVIDER !== 'dev' && !isLoopback(url)) {
-    problems.push(
-      `${config.AUTH_JWKS_URL === undefined ? 'AUTH_ISSUER' : 'AUTH_JWKS_URL'}: keys must be fetched over https (${url.href})`,
-    );
+    const variable = config.AUTH_JWKS_URL === undefined ? 'AUTH_ISSUER' : 'AUTH_JWKS_URL';
+    problems.push(`${variable}: keys must be fetched over https (${url.href})`);
   }
   return keys;
 }

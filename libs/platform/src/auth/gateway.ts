@@ -48,8 +48,9 @@ function apiGatewayClaims({ headers, lambdaEvent }: AuthRequest): Claims | undef
   if (lambdaEvent !== undefined) {
     // Under serverless-http the request context is the event's own; a header of that name came from
     // the client (API Gateway passes client headers through), so it is a forgery.
-    if (header !== undefined)
+    if (header !== undefined) {
       throw invalidCredentials(`The ${headerOf.apigateway} header is not accepted here.`);
+    }
     return authorizerClaims(field(lambdaEvent, 'requestContext'));
   }
   // The Lambda Web Adapter sets this header on every request, from the event; only claims in it count.

@@ -18,6 +18,7 @@ export function userTokenVerifier(settings: AuthSettings): (token: string) => Pr
       // Cognito access tokens carry no `aud`; checkCognitoClient checks the audience of both kinds.
       ...(!isCognito && { audience: settings.audiences }),
       algorithms: settings.algorithms,
+      clockTolerance: settings.clockToleranceSeconds,
       requiredClaims: ['exp'],
     });
     if (isCognito) checkCognitoClient(payload, settings);
