@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['libs/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts'],
+    include: [
+      'libs/*/test/**/*.test.ts',
+      'services/*/test/**/*.test.ts',
+      'compose/**/*.test.ts',
+      'scripts/checks/**/*.test.ts',
+    ],
     // Two cores: a few forks in parallel, each suite with its own tenants and databases.
     pool: 'forks',
     maxWorkers: 3,
