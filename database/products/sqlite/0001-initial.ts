@@ -23,8 +23,12 @@ export class Migration0001Initial extends Migration {
   CONSTRAINT ck_products_stock CHECK (stock_quantity >= 0),
   CONSTRAINT ck_products_price CHECK (price > 0)
 )`);
-    this.addSql('CREATE INDEX IF NOT EXISTS ix_products_tenant_name ON products (tenant_id, name, product_id)');
-    this.addSql('CREATE INDEX IF NOT EXISTS ix_products_tenant_price ON products (tenant_id, price, product_id)');
+    this.addSql(
+      'CREATE INDEX IF NOT EXISTS ix_products_tenant_name ON products (tenant_id, name, product_id)',
+    );
+    this.addSql(
+      'CREATE INDEX IF NOT EXISTS ix_products_tenant_price ON products (tenant_id, price, product_id)',
+    );
     this.addSql(
       'CREATE INDEX IF NOT EXISTS ix_products_tenant_created ON products (tenant_id, created_at, product_id)',
     );

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openOrderStore } from '../src/data-access/index.ts';
 import type { IdempotencyRecord, OrderStore } from '../src/data-access/order-store.ts';
 import type { Order, StatusChange } from '../src/domain/order.ts';
-import { newTenant, type ProvisionedStore, provisionStore, storeTargets, testLogger } from './helpers/harness.ts';
+import {
+  newTenant,
+  type ProvisionedStore,
+  provisionStore,
+  storeTargets,
+  testLogger,
+} from './helpers/harness.ts';
 
 /** The one contract every OrderStore keeps, run against every engine available. */
 describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
@@ -49,7 +55,13 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
       customerEmail: 'john.doe@example.com',
       customerPhone: '+1-555-0123',
       shippingAddress: '123 Main St, Anytown, ST 12345',
-      billingAddress: { street: '1 Bill St', city: 'Springfield', zip_code: '12345', country: 'USA', state: 'IL' },
+      billingAddress: {
+        street: '1 Bill St',
+        city: 'Springfield',
+        zip_code: '12345',
+        country: 'USA',
+        state: 'IL',
+      },
       notes: null,
       status: 'PENDING',
       items: [
@@ -82,7 +94,11 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
     };
   };
 
-  const aChange = (from: Order['status'], to: Order['status'], reason: string | null = null): StatusChange => ({
+  const aChange = (
+    from: Order['status'],
+    to: Order['status'],
+    reason: string | null = null,
+  ): StatusChange => ({
     from,
     to,
     at: nextTime(),
@@ -138,13 +154,17 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
     const tenantId = tenant();
     const sameMoment = nextTime(10);
     const orders = [
-      ...Array.from({ length: 9 }, (_, i) => anOrder(tenantId, { customerId: i % 3 === 0 ? 'customer-2' : 'customer-1' })),
+      ...Array.from({ length: 9 }, (_, i) =>
+        anOrder(tenantId, { customerId: i % 3 === 0 ? 'customer-2' : 'customer-1' }),
+      ),
       // Three orders created in the same millisecond.
       ...Array.from({ length: 3 }, () => anOrder(tenantId, { createdAt: sameMoment, updatedAt: sameMoment })),
     ];
     await Promise.all(orders.map((order) => store.create(order)));
     const newestFirst = [...orders]
-      .sort((a, b) => (a.createdAt === b.createdAt ? (a.orderId < b.orderId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
+      .sort((a, b) =>
+        a.createdAt === b.createdAt ? (a.orderId < b.orderId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
+      )
       .map((order) => order.orderId);
 
     const seen: string[] = [];
@@ -165,9 +185,9 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
     expect(customer2.hasMore).toBe(false);
     const skipped = await store.list(tenantId, { limit: 4, offset: 3 });
     expect(skipped).toEqual({
-      orders: orders.filter((o) => newestFirst.slice(3, 7).includes(o.orderId)).sort(
-        (a, b) => newestFirst.indexOf(a.orderId) - newestFirst.indexOf(b.orderId),
-      ),
+      orders: orders
+        .filter((o) => newestFirst.slice(3, 7).includes(o.orderId))
+        .sort((a, b) => newestFirst.indexOf(a.orderId) - newestFirst.indexOf(b.orderId)),
       hasMore: true,
     });
   });
@@ -203,7 +223,9 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
     await store.create(order);
 
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => store.updateStatus(tenantId, order.orderId, 1, aChange('PENDING', 'CONFIRMED'))),
+      Array.from({ length: 10 }, () =>
+        store.updateStatus(tenantId, order.orderId, 1, aChange('PENDING', 'CONFIRMED')),
+      ),
     );
 
     expect(results.filter((r) => r.outcome === 'updated')).toHaveLength(1);
@@ -213,7 +235,9 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
 
   test('When orders are listed by status, then only that status comes back, also per customer', async () => {
     const tenantId = tenant();
-    const orders = Array.from({ length: 6 }, (_, i) => anOrder(tenantId, { customerId: `customer-${i % 2}` }));
+    const orders = Array.from({ length: 6 }, (_, i) =>
+      anOrder(tenantId, { customerId: `customer-${i % 2}` }),
+    );
     for (const order of orders) await store.create(order);
     const cancelled = [orders[0]!, orders[3]!, orders[4]!];
     for (const order of cancelled) {
@@ -221,13 +245,22 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
     }
 
     const all = await store.list(tenantId, { status: 'CANCELLED', limit: 10, offset: 0 });
-    const ofCustomer0 = await store.list(tenantId, { status: 'CANCELLED', customerId: 'customer-0', limit: 1, offset: 0 });
+    const ofCustomer0 = await store.list(tenantId, {
+      status: 'CANCELLED',
+      customerId: 'customer-0',
+      limit: 1,
+      offset: 0,
+    });
     const pending = await store.list(tenantId, { status: 'PENDING', limit: 10, offset: 0 });
 
     expect(all.orders.map((o) => o.orderId)).toEqual(cancelled.map((o) => o.orderId).reverse());
     expect(ofCustomer0.orders.map((o) => o.orderId)).toEqual([orders[4]!.orderId]);
     expect(ofCustomer0.hasMore).toBe(true);
-    expect(pending.orders.map((o) => o.orderId)).toEqual([orders[5]!.orderId, orders[2]!.orderId, orders[1]!.orderId]);
+    expect(pending.orders.map((o) => o.orderId)).toEqual([
+      orders[5]!.orderId,
+      orders[2]!.orderId,
+      orders[1]!.orderId,
+    ]);
   });
 
   const aClaim = (tenantId: TenantId, overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord => ({
@@ -264,7 +297,11 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
     const completed: IdempotencyRecord = {
       ...claim,
       state: 'completed',
-      response: { status: 201, body: { message: 'Order created successfully', order: { total_amount: 99.97 } }, headers: { etag: '"1"' } },
+      response: {
+        status: 201,
+        body: { message: 'Order created successfully', order: { total_amount: 99.97 } },
+        headers: { etag: '"1"' },
+      },
     };
 
     expect(await store.replaceIdempotency(completed, randomUUID())).toBe(false);

@@ -14,6 +14,7 @@ import {
   type ProductsService,
   type ProvisionedStore,
   provisionStore,
+  type Reply,
   type RunningOrders,
   SERVICE_TOKEN_SECRET,
   type SeededProduct,
@@ -83,7 +84,10 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
       withProductsDown = await startOrders(
         ordersConfig(issuer, nowhere, provisioned.env, { MIGRATE_ON_START: 'false', PRODUCTS_RETRIES: '1' }),
       );
-      withFailingWrites = await startOrders({ ...config, MIGRATE_ON_START: false }, { wrapStore: failingCreates });
+      withFailingWrites = await startOrders(
+        { ...config, MIGRATE_ON_START: false },
+        { wrapStore: failingCreates },
+      );
     });
 
     afterAll(async () => {
@@ -101,7 +105,10 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
       const tokens = tokensOf(issuer);
       const admin = await tokens.admin(tenant, 'admin-1');
       const seeded = await Promise.all(items.map((item) => seedProduct(productsApi, admin, item)));
-      const bySku = Object.fromEntries(seeded.map((product) => [product.sku, product])) as Record<string, SeededProduct>;
+      const bySku = Object.fromEntries(seeded.map((product) => [product.sku, product])) as Record<
+        string,
+        SeededProduct
+      >;
       return {
         tenant,
         admin,
@@ -174,7 +181,14 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
             created_by_email: shop.email('alice'),
             version: 1,
             status_history: [
-              { from: null, to: 'PENDING', at: order.created_at, by: 'alice', by_email: shop.email('alice'), reason: null },
+              {
+                from: null,
+                to: 'PENDING',
+                at: order.created_at,
+                by: 'alice',
+                by_email: shop.email('alice'),
+                reason: null,
+              },
             ],
           },
         });
@@ -247,7 +261,12 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
             customer_name: null,
             customer_email: shop.email('alice'),
             customer_phone: null,
-            shipping_address: { street: '123 Main St', city: 'Springfield', zip_code: '12345', country: 'USA' },
+            shipping_address: {
+              street: '123 Main St',
+              city: 'Springfield',
+              zip_code: '12345',
+              country: 'USA',
+            },
             billing_address: null,
             notes: null,
             status: 'PENDING',
@@ -271,7 +290,14 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
             created_by_email: shop.email('alice'),
             version: 1,
             status_history: [
-              { from: null, to: 'PENDING', at: order.created_at, by: 'alice', by_email: shop.email('alice'), reason: null },
+              {
+                from: null,
+                to: 'PENDING',
+                at: order.created_at,
+                by: 'alice',
+                by_email: shop.email('alice'),
+                reason: null,
+              },
             ],
           },
         });
@@ -338,7 +364,13 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         expect(reply.body).toEqual(
           problem(409, 'insufficient_stock', {
             lines: [
-              expect.objectContaining({ index: 0, sku: 'WIDGET-A-001', reason: 'insufficient_stock', requested: 11, available: 10 }),
+              expect.objectContaining({
+                index: 0,
+                sku: 'WIDGET-A-001',
+                reason: 'insufficient_stock',
+                requested: 11,
+                available: 10,
+              }),
               expect.objectContaining({ index: 2, sku: 'NO-SUCH-SKU', reason: 'not_found', requested: 1 }),
             ],
           }),
@@ -355,13 +387,19 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
 
         const replies = await Promise.all(
           customers.map((token) =>
-            place(shop, { shipping_address: 'Here 1', items: [{ product_sku: 'LAST-5', quantity: 1 }] }, token),
+            place(
+              shop,
+              { shipping_address: 'Here 1', items: [{ product_sku: 'LAST-5', quantity: 1 }] },
+              token,
+            ),
           ),
         );
 
         const statuses = replies.map((reply) => reply.status).sort();
         expect(statuses).toEqual([...Array(5).fill(201), ...Array(25).fill(409)]);
-        expect(replies.filter((r) => r.status === 409).every((r) => r.body.code === 'insufficient_stock')).toBe(true);
+        expect(
+          replies.filter((r) => r.status === 409).every((r) => r.body.code === 'insufficient_stock'),
+        ).toBe(true);
         expect(await shop.stock('LAST-5')).toBe(0);
         expect((await ordersOf(shop.admin)).count).toBe(5);
       });
@@ -370,50 +408,118 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         ['a tenant_id in the body', { ...seed001(), tenant_id: 'other' }, 'tenant_id'],
         ['a customer_id in the body', { ...seed001(), customer_id: 'mallory' }, 'customer_id'],
         ['a status in the body', { ...seed001(), status: 'DELIVERED' }, 'status'],
-        ['an order_id in the body', { ...seed001(), order_id: '0b8f3c1e-5a4d-4c55-9d0e-0f4b2f8a9c11' }, 'order_id'],
+        [
+          'an order_id in the body',
+          { ...seed001(), order_id: '0b8f3c1e-5a4d-4c55-9d0e-0f4b2f8a9c11' },
+          'order_id',
+        ],
         ['a created_by in the body', { ...seed001(), created_by: 'mallory' }, 'created_by'],
-        ['an unknown item field', { ...seed001(), items: [{ product_sku: 'WIDGET-A-001', quantity: 1, discount: 5 }] }, 'items[0].discount'],
+        [
+          'an unknown item field',
+          { ...seed001(), items: [{ product_sku: 'WIDGET-A-001', quantity: 1, discount: 5 }] },
+          'items[0].discount',
+        ],
         ['no items', { ...seed001(), items: [] }, 'items'],
-        ['a zero quantity', { ...seed001(), items: [{ product_sku: 'WIDGET-A-001', quantity: 0 }] }, 'items[0].quantity'],
-        ['a fractional quantity', { ...seed001(), items: [{ product_sku: 'WIDGET-A-001', quantity: 1.5 }] }, 'items[0].quantity'],
-        ['a price with three decimals', { ...seed001(), items: [{ product_sku: 'WIDGET-A-001', quantity: 1, unit_price: 29.999 }] }, 'items[0].unit_price'],
+        [
+          'a zero quantity',
+          { ...seed001(), items: [{ product_sku: 'WIDGET-A-001', quantity: 0 }] },
+          'items[0].quantity',
+        ],
+        [
+          'a fractional quantity',
+          { ...seed001(), items: [{ product_sku: 'WIDGET-A-001', quantity: 1.5 }] },
+          'items[0].quantity',
+        ],
+        [
+          'a price with three decimals',
+          { ...seed001(), items: [{ product_sku: 'WIDGET-A-001', quantity: 1, unit_price: 29.999 }] },
+          'items[0].unit_price',
+        ],
         ['a negative total', { ...seed001(), total_amount: -1 }, 'total_amount'],
-        ['both product_id and product_sku', { ...seed001(), items: [{ product_id: '0b8f3c1e-5a4d-4c55-9d0e-0f4b2f8a9c11', product_sku: 'WIDGET-A-001', quantity: 1 }] }, 'items[0].product_sku'],
-        ['neither product_id nor product_sku', { ...seed001(), items: [{ product_name: 'Widget A', quantity: 1 }] }, 'items[0].product_id'],
-        ['a product_id that is not a UUID', { ...seed001(), items: [{ product_id: 'widget', quantity: 1 }] }, 'items[0].product_id'],
-        ['no shipping address', { items: [{ product_sku: 'WIDGET-A-001', quantity: 1 }] }, 'shipping_address'],
-        ['an address object without a city', { ...seed004('0b8f3c1e-5a4d-4c55-9d0e-0f4b2f8a9c11'), shipping_address: { street: '1 A St', zip_code: '1', country: 'USA' } }, 'shipping_address.city'],
+        [
+          'both product_id and product_sku',
+          {
+            ...seed001(),
+            items: [
+              {
+                product_id: '0b8f3c1e-5a4d-4c55-9d0e-0f4b2f8a9c11',
+                product_sku: 'WIDGET-A-001',
+                quantity: 1,
+              },
+            ],
+          },
+          'items[0].product_sku',
+        ],
+        [
+          'neither product_id nor product_sku',
+          { ...seed001(), items: [{ product_name: 'Widget A', quantity: 1 }] },
+          'items[0].product_id',
+        ],
+        [
+          'a product_id that is not a UUID',
+          { ...seed001(), items: [{ product_id: 'widget', quantity: 1 }] },
+          'items[0].product_id',
+        ],
+        [
+          'no shipping address',
+          { items: [{ product_sku: 'WIDGET-A-001', quantity: 1 }] },
+          'shipping_address',
+        ],
+        [
+          'an address object without a city',
+          {
+            ...seed004('0b8f3c1e-5a4d-4c55-9d0e-0f4b2f8a9c11'),
+            shipping_address: { street: '1 A St', zip_code: '1', country: 'USA' },
+          },
+          'shipping_address.city',
+        ],
         ['a lowercase currency', { ...seed001(), currency: 'usd' }, 'currency'],
         ['an invalid email', { ...seed001(), customer_email: 'not-an-email' }, 'customer_email'],
       ];
 
-      test.each(badInputs)('When the body has %s, then 400 names the field and nothing is written', async (_, body, field) => {
-        const shop = await openShop();
+      test.each(badInputs)(
+        'When the body has %s, then 400 names the field and nothing is written',
+        async (_, body, field) => {
+          const shop = await openShop();
 
-        const reply = await place(shop, body);
+          const reply = await place(shop, body);
 
-        expect(reply.status).toBe(400);
-        expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-        expect(reply.body).toEqual(problem(400, 'validation_failed'));
-        expect(reply.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
-        expect((await ordersOf(shop.admin)).count).toBe(0);
-        expect(await shop.stock('WIDGET-A-001')).toBe(10);
-      });
+          expect(reply.status).toBe(400);
+          expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+          expect(reply.body).toEqual(problem(400, 'validation_failed'));
+          expect(reply.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+          expect((await ordersOf(shop.admin)).count).toBe(0);
+          expect(await shop.stock('WIDGET-A-001')).toBe(10);
+        },
+      );
 
       test.each([
         ['malformed JSON', 400, 'malformed_json', { rawBody: '{"items": [', headers: {} }],
-        ['a text body', 415, 'unsupported_media_type', { rawBody: 'hello', headers: { 'content-type': 'text/plain' } }],
+        [
+          'a text body',
+          415,
+          'unsupported_media_type',
+          { rawBody: 'hello', headers: { 'content-type': 'text/plain' } },
+        ],
         ['no body', 400, 'validation_failed', { headers: {} }],
-        ['an Idempotency-Key of 256 characters', 400, 'validation_failed', { body: seed001(), headers: { 'idempotency-key': 'k'.repeat(256) } }],
-      ] as const)('When a request carries %s, then %i %s and nothing is written', async (_, status, code, request) => {
-        const shop = await openShop();
+        [
+          'an Idempotency-Key of 256 characters',
+          400,
+          'validation_failed',
+          { body: seed001(), headers: { 'idempotency-key': 'k'.repeat(256) } },
+        ],
+      ] as const)(
+        'When a request carries %s, then %i %s and nothing is written',
+        async (_, status, code, request) => {
+          const shop = await openShop();
 
-        const reply = await api.post('/orders', { token: shop.alice, ...request });
+          const reply = await api.post('/orders', { token: shop.alice, ...request });
 
-        expect(reply.status).toBe(status);
-        expect(reply.body).toEqual(problem(status, code));
-        expect((await ordersOf(shop.admin)).count).toBe(0);
-      });
+          expect(reply.status).toBe(status);
+          expect(reply.body).toEqual(problem(status, code));
+          expect((await ordersOf(shop.admin)).count).toBe(0);
+        },
+      );
 
       test('When there is no token, or a service credential, then 401 or 403', async () => {
         const tenant = newTenant();
@@ -447,7 +553,9 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
 
         const first = replies[0]!;
         expect(replies.map((reply) => reply.status)).toEqual(Array(20).fill(201));
-        expect(replies.every((reply) => JSON.stringify(reply.body) === JSON.stringify(first.body))).toBe(true);
+        expect(replies.every((reply) => JSON.stringify(reply.body) === JSON.stringify(first.body))).toBe(
+          true,
+        );
         expect(replies.filter((reply) => reply.headers.get('idempotent-replayed') === null)).toHaveLength(1);
         expect(new Set(replies.map((reply) => reply.headers.get('location')))).toEqual(
           new Set([`/orders/${first.body.order.order_id}`]),
@@ -461,7 +569,9 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         const shop = await openShop();
         const first = await place(shop, seed001(), shop.alice, { 'idempotency-key': 'k-1' });
 
-        const reused = await place(shop, { ...seed001(), notes: 'changed my mind' }, shop.alice, { 'idempotency-key': 'k-1' });
+        const reused = await place(shop, { ...seed001(), notes: 'changed my mind' }, shop.alice, {
+          'idempotency-key': 'k-1',
+        });
         const retried = await place(shop, seed001(), shop.alice, { 'idempotency-key': 'k-1' });
 
         expect(first.status).toBe(201);
@@ -539,9 +649,13 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         const adminWrong = await api.get(`${path}?customer_id=bob`, { token: shop.admin });
         const bobAsAlice = await api.get(`${path}?customer_id=alice`, { token: shop.bob });
 
-        expect([own.status, claimingBob.status, adminRight.status, adminWrong.status, bobAsAlice.status]).toEqual([
-          200, 404, 200, 404, 404,
-        ]);
+        expect([
+          own.status,
+          claimingBob.status,
+          adminRight.status,
+          adminWrong.status,
+          bobAsAlice.status,
+        ]).toEqual([200, 404, 200, 404, 404]);
         expect(own.body).toEqual(order);
         expect(adminRight.body).toEqual(order);
       });
@@ -562,7 +676,10 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         const a1 = await placed(shop, seed001(), shop.alice);
         const b1 = await placed(shop, seed001(), shop.bob);
         const admin1 = await placed(shop, seed001(), shop.admin);
-        const confirmed = await api.put(`/orders/${b1.order_id}`, { token: shop.admin, body: { status: 'CONFIRMED' } });
+        const confirmed = await api.put(`/orders/${b1.order_id}`, {
+          token: shop.admin,
+          body: { status: 'CONFIRMED' },
+        });
 
         expect((await ordersOf(shop.alice)).orders).toEqual([a1]);
         expect((await ordersOf(shop.alice, '?my_orders=false')).orders).toEqual([a1]);
@@ -574,7 +691,9 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
           count: 1,
         });
         expect((await ordersOf(shop.alice, '?status=CONFIRMED')).orders).toEqual([]);
-        expect((await api.get('/customers/bob/orders', { token: shop.admin })).body.orders).toEqual([confirmed.body.order]);
+        expect((await api.get('/customers/bob/orders', { token: shop.admin })).body.orders).toEqual([
+          confirmed.body.order,
+        ]);
         expect((await api.get('/customers/alice/orders', { token: shop.alice })).body.orders).toEqual([a1]);
       });
 
@@ -591,7 +710,9 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         const reply = await api.get(`/orders?${query}`, { token: shop.admin });
 
         expect(reply.status).toBe(400);
-        expect(reply.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'query', field })]));
+        expect(reply.body.errors).toEqual(
+          expect.arrayContaining([expect.objectContaining({ in: 'query', field })]),
+        );
       });
     });
 
@@ -604,7 +725,13 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         );
         const newestFirst = [...created]
           .sort((a, b) =>
-            a.created_at === b.created_at ? (a.order_id < b.order_id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1,
+            a.created_at === b.created_at
+              ? a.order_id < b.order_id
+                ? 1
+                : -1
+              : a.created_at < b.created_at
+                ? 1
+                : -1,
           )
           .map((order) => order.order_id);
 
@@ -613,7 +740,7 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
           const cursors: string[] = [];
           let cursor: string | null = null;
           do {
-            const reply: { status: number; body: any } = await api.get(
+            const reply: Reply = await api.get(
               `${path}?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
               { token },
             );
@@ -632,13 +759,17 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
 
         expect(admin.seen).toEqual(newestFirst);
         expect(admin.cursors).toHaveLength(4);
-        expect(alice.seen).toEqual(newestFirst.filter((id) => created.find((o) => o.order_id === id).customer_id === 'alice'));
+        expect(alice.seen).toEqual(
+          newestFirst.filter((id) => created.find((o) => o.order_id === id).customer_id === 'alice'),
+        );
         expect(alice.seen).toHaveLength(90);
         expect(bob.seen).toHaveLength(30);
         expect(new Set([...alice.seen, ...bob.seen]).size).toBe(120);
 
         const offset = await api.get('/orders?limit=10&offset=5', { token: shop.admin });
-        expect(offset.body.orders.map((o: { order_id: string }) => o.order_id)).toEqual(newestFirst.slice(5, 15));
+        expect(offset.body.orders.map((o: { order_id: string }) => o.order_id)).toEqual(
+          newestFirst.slice(5, 15),
+        );
 
         // A cursor only works on the list it came from, untouched.
         const adminCursor = admin.cursors[0]!;
@@ -655,7 +786,9 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
           [shop.admin, adminCursor, '&my_orders=true'],
           [await tokensOf(issuer).admin(newTenant()), adminCursor, ''],
         ] as const) {
-          const reply = await api.get(`/orders?limit=25&cursor=${encodeURIComponent(cursor)}${query}`, { token });
+          const reply = await api.get(`/orders?limit=25&cursor=${encodeURIComponent(cursor)}${query}`, {
+            token,
+          });
           expect(reply.status).toBe(400);
           expect(reply.body.errors).toEqual([expect.objectContaining({ in: 'query', field: 'cursor' })]);
         }
@@ -691,54 +824,78 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         ['customer', 'CANCELLED', 'PENDING', 409],
       ];
 
-      test.each(lifecycle)('When the %s moves an order from %s to %s, then %i', async (role, from, to, status) => {
-        const shop = await openShop();
-        let order = await placed(shop);
-        for (const step of path[from]!) {
-          order = (await api.put(`/orders/${order.order_id}`, { token: shop.admin, body: { status: step } })).body.order;
-        }
-        const token = role === 'admin' ? shop.admin : shop.alice;
-        const by = role === 'admin' ? 'admin-1' : 'alice';
+      test.each(lifecycle)(
+        'When the %s moves an order from %s to %s, then %i',
+        async (role, from, to, status) => {
+          const shop = await openShop();
+          let order = await placed(shop);
+          for (const step of path[from]!) {
+            order = (
+              await api.put(`/orders/${order.order_id}`, { token: shop.admin, body: { status: step } })
+            ).body.order;
+          }
+          const token = role === 'admin' ? shop.admin : shop.alice;
+          const by = role === 'admin' ? 'admin-1' : 'alice';
 
-        const reply = await api.put(`/orders/${order.order_id}`, { token, body: { status: to, reason: 'test' } });
+          const reply = await api.put(`/orders/${order.order_id}`, {
+            token,
+            body: { status: to, reason: 'test' },
+          });
 
-        expect(reply.status).toBe(status);
-        const readBack = (await api.get(`/orders/${order.order_id}`, { token: shop.admin })).body;
-        if (status === 200) {
-          const changedAt = reply.body.order.updated_at;
-          const expected = {
-            ...order,
-            status: to,
-            order_status: to,
-            version: order.version + 1,
-            updated_at: changedAt,
-            status_history: [
-              ...order.status_history,
-              { from, to, at: changedAt, by, by_email: shop.email(by), reason: 'test' },
-            ],
-          };
-          expect(reply.body).toEqual({ message: 'Order updated successfully', order: expected });
-          expect(reply.headers.get('etag')).toBe(`"${order.version + 1}"`);
-          expect(readBack).toEqual(expected);
-        } else {
-          expect(reply.body).toEqual(
-            status === 409
-              ? problem(409, 'invalid_transition', { from, to, allowed: expect.any(Array) })
-              : problem(403, 'forbidden'),
-          );
-          expect(readBack).toEqual(order);
-        }
-      });
+          expect(reply.status).toBe(status);
+          const readBack = (await api.get(`/orders/${order.order_id}`, { token: shop.admin })).body;
+          if (status === 200) {
+            const changedAt = reply.body.order.updated_at;
+            const expected = {
+              ...order,
+              status: to,
+              order_status: to,
+              version: order.version + 1,
+              updated_at: changedAt,
+              status_history: [
+                ...order.status_history,
+                { from, to, at: changedAt, by, by_email: shop.email(by), reason: 'test' },
+              ],
+            };
+            expect(reply.body).toEqual({ message: 'Order updated successfully', order: expected });
+            expect(reply.headers.get('etag')).toBe(`"${order.version + 1}"`);
+            expect(readBack).toEqual(expected);
+          } else {
+            expect(reply.body).toEqual(
+              status === 409
+                ? problem(409, 'invalid_transition', { from, to, allowed: expect.any(Array) })
+                : problem(403, 'forbidden'),
+            );
+            expect(readBack).toEqual(order);
+          }
+        },
+      );
 
       test('When If-Match names an older version, then 412 and nothing changes; the current one succeeds', async () => {
         const shop = await openShop();
         const order = await placed(shop);
         const path = `/orders/${order.order_id}`;
-        await api.put(path, { token: shop.admin, body: { status: 'CONFIRMED' }, headers: { 'if-match': '"1"' } });
+        await api.put(path, {
+          token: shop.admin,
+          body: { status: 'CONFIRMED' },
+          headers: { 'if-match': '"1"' },
+        });
 
-        const stale = await api.put(path, { token: shop.admin, body: { status: 'SHIPPED' }, headers: { 'if-match': '"1"' } });
-        const garbage = await api.put(path, { token: shop.admin, body: { status: 'SHIPPED' }, headers: { 'if-match': 'x' } });
-        const current = await api.put(path, { token: shop.admin, body: { status: 'SHIPPED' }, headers: { 'if-match': '"2"' } });
+        const stale = await api.put(path, {
+          token: shop.admin,
+          body: { status: 'SHIPPED' },
+          headers: { 'if-match': '"1"' },
+        });
+        const garbage = await api.put(path, {
+          token: shop.admin,
+          body: { status: 'SHIPPED' },
+          headers: { 'if-match': 'x' },
+        });
+        const current = await api.put(path, {
+          token: shop.admin,
+          body: { status: 'SHIPPED' },
+          headers: { 'if-match': '"2"' },
+        });
 
         expect(stale.status).toBe(412);
         expect(stale.body).toEqual(problem(412, 'precondition_failed'));
@@ -757,7 +914,10 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
           token: shop.admin,
           body: { status: 'CONFIRMED', total_amount: 0 },
         });
-        const unknownStatus = await api.put(`/orders/${order.order_id}`, { token: shop.admin, body: { status: 'LOST' } });
+        const unknownStatus = await api.put(`/orders/${order.order_id}`, {
+          token: shop.admin,
+          body: { status: 'LOST' },
+        });
 
         expect(reply.status).toBe(400);
         expect(reply.body.errors).toEqual([expect.objectContaining({ field: 'total_amount' })]);
@@ -774,14 +934,22 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
           api.put(`/orders/${order.order_id}`, { token: shop.alice, body: { status: 'CANCELLED' } }),
           api.put(`/orders/${order.order_id}`, { token: shop.admin, body: { status: 'CANCELLED' } }),
         ]);
-        const again = await api.put(`/orders/${order.order_id}`, { token: shop.admin, body: { status: 'CANCELLED' } });
+        const again = await api.put(`/orders/${order.order_id}`, {
+          token: shop.admin,
+          body: { status: 'CANCELLED' },
+        });
 
         expect(replies.map((reply) => reply.status).sort()).toEqual([200, 409]);
-        expect(again.body).toEqual(problem(409, 'invalid_transition', { from: 'CANCELLED', to: 'CANCELLED' }));
+        expect(again.body).toEqual(
+          problem(409, 'invalid_transition', { from: 'CANCELLED', to: 'CANCELLED' }),
+        );
         expect([await shop.stock('WIDGET-A-001'), await shop.stock('WIDGET-B-002')]).toEqual([10, 10]);
         const readBack = (await api.get(`/orders/${order.order_id}`, { token: shop.alice })).body;
         expect(readBack.status).toBe('CANCELLED');
-        expect(readBack.status_history.map((change: { to: string }) => change.to)).toEqual(['PENDING', 'CANCELLED']);
+        expect(readBack.status_history.map((change: { to: string }) => change.to)).toEqual([
+          'PENDING',
+          'CANCELLED',
+        ]);
       });
     });
 

@@ -31,7 +31,11 @@ export function createApp(deps: AppDeps): Koa {
     ...stockRoutes({ repository }),
   ];
   const openapi = openApiDocument(
-    { title: 'Products service', version: '1.0.0', description: 'Catalog and stock reservations, per tenant.' },
+    {
+      title: 'Products service',
+      version: '1.0.0',
+      description: 'Catalog and stock reservations, per tenant.',
+    },
     routes,
   );
   const router = new Router();

@@ -15,7 +15,10 @@ export const ProductsConfigSchema = Type.Object({
     default: 10,
     description: 'Connections per instance; defaults to 2 on Lambda, where each instance serves one request.',
   }),
-  PUBLIC_CATALOG: Type.Boolean({ default: true, description: 'Anonymous visitors may read active products.' }),
+  PUBLIC_CATALOG: Type.Boolean({
+    default: true,
+    description: 'Anonymous visitors may read active products.',
+  }),
   DEFAULT_TENANT: Type.String({
     pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$',
     default: 'demo',

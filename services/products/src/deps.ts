@@ -38,7 +38,7 @@ export async function buildDeps(config: ProductsConfig, options: { logger?: Logg
     config,
     logger,
     database,
-    repository: new MikroOrmProductRepository(database),
+    repository: new MikroOrmProductRepository(database, { logger }),
     authenticator,
     // Cursors are not secrets; the key only makes edits detectable, and is the same on every instance.
     cursors: createCursorCodec(config.SERVICE_TOKEN_SECRET ?? 'products'),

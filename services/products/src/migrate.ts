@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const database = await openDatabase({ url: config.DATABASE_URL, poolMax: 2, logger });
   try {
     const applied = await applyMigrations(database);
-    logger.info({ engine: database.engine, applied }, applied.length ? 'migrations applied' : 'schema is current');
+    logger.info(
+      { engine: database.engine, applied },
+      applied.length ? 'migrations applied' : 'schema is current',
+    );
     if (values.seed) {
       const repository = new MikroOrmProductRepository(database);
       const tenant = values.tenant === undefined ? undefined : asTenantId(values.tenant, '--tenant');

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
+import type { ProductJson } from '../src/domain/product.ts';
 import { createLambdaHandler } from '../src/lambda-handler.ts';
 import {
-  aProduct,
   type Api,
+  aProduct,
+  type Json,
   newTenant,
   type ProductsUnderTest,
   type Reply,
@@ -63,7 +65,9 @@ function restApiEvent({ method, path, query, headers = {}, body }: LambdaRequest
     headers: allHeaders,
     multiValueHeaders: Object.fromEntries(Object.entries(allHeaders).map(([k, v]) => [k, [v]])),
     queryStringParameters: query ?? null,
-    multiValueQueryStringParameters: query ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])) : null,
+    multiValueQueryStringParameters: query
+      ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]]))
+      : null,
     pathParameters: { proxy: path.slice(1) },
     stageVariables: null,
     requestContext: {
@@ -79,7 +83,15 @@ function restApiEvent({ method, path, query, headers = {}, body }: LambdaRequest
       domainPrefix: 'k3x9q2',
       requestTimeEpoch: now.getTime(),
       requestId: randomUUID(),
-      identity: { sourceIp: '203.0.113.7', userAgent: 'vitest', cognitoIdentityPoolId: null, accountId: null, caller: null, user: null, userArn: null },
+      identity: {
+        sourceIp: '203.0.113.7',
+        userAgent: 'vitest',
+        cognitoIdentityPoolId: null,
+        accountId: null,
+        caller: null,
+        user: null,
+        userArn: null,
+      },
       domainName: 'k3x9q2.execute-api.eu-west-1.amazonaws.com',
       apiId: 'k3x9q2',
     },
@@ -141,7 +153,7 @@ const context = {
 };
 
 /** What a caller can compare: the status, the body (minus its per-request id) and the headers that matter. */
-const comparable = (status: number, headers: Record<string, string | null>, body: any) => ({
+const comparable = (status: number, headers: Record<string, string | null>, body: Json) => ({
   status,
   contentType: headers['content-type'] ?? null,
   etag: headers.etag ?? null,
@@ -151,11 +163,17 @@ const comparable = (status: number, headers: Record<string, string | null>, body
 const ofHttp = (reply: Reply) =>
   comparable(
     reply.status,
-    { 'content-type': reply.headers.get('content-type'), etag: reply.headers.get('etag'), location: reply.headers.get('location') },
+    {
+      'content-type': reply.headers.get('content-type'),
+      etag: reply.headers.get('etag'),
+      location: reply.headers.get('location'),
+    },
     reply.body,
   );
 const ofLambda = (result: LambdaResult) => {
-  const headers = Object.fromEntries(Object.entries(result.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const headers = Object.fromEntries(
+    Object.entries(result.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
   const text = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString() : result.body;
   return comparable(result.statusCode, headers, text ? JSON.parse(text) : text);
 };
@@ -179,7 +197,11 @@ describe.each(sqlEngines)('the Lambda entry point on $engine', (target) => {
   it('When a REST API (v1) event reads a product anonymously, then the answer is the HTTP one', async () => {
     const tenant = newTenant();
     const product = await created(tenant);
-    const request = { method: 'GET', path: `/products/${product.product_id}`, headers: { 'X-Tenant-Id': tenant } };
+    const request = {
+      method: 'GET',
+      path: `/products/${product.product_id}`,
+      headers: { 'X-Tenant-Id': tenant },
+    };
 
     const viaLambda = await invoke(restApiEvent(request));
     const viaHttp = await api.get(request.path, { headers: request.headers });
@@ -216,30 +238,44 @@ describe.each(sqlEngines)('the Lambda entry point on $engine', (target) => {
     const token = await tokens.customer(tenant);
 
     const viaLambda = await invoke(
-      httpApiEvent({ method: 'GET', path: '/products', query, headers: { authorization: `Bearer ${token}` } }, true),
+      httpApiEvent(
+        { method: 'GET', path: '/products', query, headers: { authorization: `Bearer ${token}` } },
+        true,
+      ),
     );
     const viaHttp = await api.get(`/products?${search(query)}`, { token });
 
     expect(ofLambda(viaLambda)).toEqual(ofHttp(viaHttp));
-    expect(ofLambda(viaLambda).body.items.map((p: any) => p.price)).toEqual([3, 2]);
+    expect(ofLambda(viaLambda).body.items.map((p: ProductJson) => p.price)).toEqual([3, 2]);
   });
 
   it('When a reservation comes through a REST API event, then an HTTP retry gets the same reservation', async () => {
     const tenant = newTenant();
     const product = await created(tenant, { stock_quantity: 5 });
-    const body = { reservation_id: `ord-${randomUUID()}`, items: [{ product_id: product.product_id, quantity: 2 }] };
+    const body = {
+      reservation_id: `ord-${randomUUID()}`,
+      items: [{ product_id: product.product_id, quantity: 2 }],
+    };
     const token = await tokens.service(tenant);
 
     const viaLambda = ofLambda(
       await invoke(
-        restApiEvent({ method: 'POST', path: '/stock/reservations', headers: { Authorization: `Bearer ${token}` }, body }),
+        restApiEvent({
+          method: 'POST',
+          path: '/stock/reservations',
+          headers: { Authorization: `Bearer ${token}` },
+          body,
+        }),
       ),
     );
     const retry = ofHttp(await api.post('/stock/reservations', { token, body }));
 
     expect(viaLambda.status).toBe(201);
     expect(retry).toEqual({ ...viaLambda, status: 200 });
-    expect((await api.get(`/products/${product.product_id}`, { token: await tokens.admin(tenant) })).body.stock_quantity).toBe(3);
+    expect(
+      (await api.get(`/products/${product.product_id}`, { token: await tokens.admin(tenant) })).body
+        .stock_quantity,
+    ).toBe(3);
   });
 
   it.each([
@@ -260,7 +296,10 @@ describe.each(sqlEngines)('the Lambda entry point on $engine', (target) => {
     const viaHttp = await api.post(request.path, { token, body: request.body });
 
     expect(ofLambda(viaLambda)).toEqual(ofHttp(viaHttp));
-    expect(ofLambda(viaLambda)).toMatchObject({ status: 400, contentType: expect.stringMatching(/^application\/problem\+json/) });
+    expect(ofLambda(viaLambda)).toMatchObject({
+      status: 400,
+      contentType: expect.stringMatching(/^application\/problem\+json/),
+    });
     expect((await api.get('/products', { token })).body).toEqual({ items: [], next_cursor: null });
   });
 });

@@ -1,8 +1,10 @@
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProductJson } from '../src/domain/product.ts';
 import {
-  aProduct,
   type Api,
+  aProduct,
+  type Json,
   newTenant,
   type ProductsUnderTest,
   productShape,
@@ -44,9 +46,12 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
 
   /** Arrange helper: an admin creates a product in `tenant` and gets its JSON back. */
   const created = async (tenant: string, overrides: Record<string, unknown> = {}) => {
-    const reply = await api.post('/products', { token: await tokens.admin(tenant), body: aProduct(overrides) });
+    const reply = await api.post('/products', {
+      token: await tokens.admin(tenant),
+      body: aProduct(overrides),
+    });
     expect(reply.status).toBe(201);
-    return reply.body as Record<string, any>;
+    return reply.body as Json;
   };
   const adminList = async (tenant: string, query = '') =>
     (await api.get(`/products${query}`, { token: await tokens.admin(tenant) })).body;
@@ -63,7 +68,9 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       expect(reply.body.created_at).toBe(reply.body.updated_at);
       expect(reply.headers.get('location')).toBe(`/products/${reply.body.product_id}`);
       expect(reply.headers.get('etag')).toBe('"1"');
-      const readBack = await api.get(`/products/${reply.body.product_id}`, { token: await tokens.customer(tenant) });
+      const readBack = await api.get(`/products/${reply.body.product_id}`, {
+        token: await tokens.customer(tenant),
+      });
       expect(readBack.status).toBe(200);
       expect(readBack.body).toEqual(reply.body);
       expect(readBack.headers.get('etag')).toBe('"1"');
@@ -93,16 +100,27 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       expect(reply.body).toEqual({ ...expected, updated_at: expect.any(String) });
       expect(reply.headers.get('etag')).toBe('"2"');
       expect(Date.parse(reply.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(product.updated_at));
-      const readBack = await api.get(`/products/${product.product_id}`, { token: await tokens.admin(tenant) });
+      const readBack = await api.get(`/products/${product.product_id}`, {
+        token: await tokens.admin(tenant),
+      });
       expect(readBack.body).toEqual(reply.body);
     });
 
     it('When an admin sends a full body, then every writable field is replaced', async () => {
       const tenant = newTenant();
       const product = await created(tenant);
-      const replacement = aProduct({ name: 'Renamed', description: '', price: 1.1, currency: 'USD', stock_quantity: 0 });
+      const replacement = aProduct({
+        name: 'Renamed',
+        description: '',
+        price: 1.1,
+        currency: 'USD',
+        stock_quantity: 0,
+      });
 
-      const reply = await api.put(`/products/${product.product_id}`, { token: await tokens.admin(tenant), body: replacement });
+      const reply = await api.put(`/products/${product.product_id}`, {
+        token: await tokens.admin(tenant),
+        body: replacement,
+      });
 
       expect(reply.status).toBe(200);
       expect(reply.body).toEqual({
@@ -122,7 +140,9 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       expect(reply.status).toBe(204);
       expect(reply.body).toBe('');
       expect((await api.get(`/products/${product.product_id}`, { token })).status).toBe(404);
-      expect((await api.delete(`/products/${product.product_id}`, { token })).body).toEqual(problem(404, 'not_found'));
+      expect((await api.delete(`/products/${product.product_id}`, { token })).body).toEqual(
+        problem(404, 'not_found'),
+      );
       expect(await adminList(tenant)).toEqual({ items: [], next_cursor: null });
     });
 
@@ -167,7 +187,7 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
   });
 
   describe('tenancy', () => {
-    it("When another tenant addresses a product, then every route answers 404 and the product is untouched", async () => {
+    it('When another tenant addresses a product, then every route answers 404 and the product is untouched', async () => {
       const owner = newTenant();
       const intruder = newTenant();
       const product = await created(owner);
@@ -194,7 +214,10 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       const mine = await created(own);
       await created(other);
 
-      const reply = await api.get('/products', { token: await tokens.customer(own), headers: { 'x-tenant-id': other } });
+      const reply = await api.get('/products', {
+        token: await tokens.customer(own),
+        headers: { 'x-tenant-id': other },
+      });
 
       expect(reply.body).toEqual({ items: [mine], next_cursor: null });
     });
@@ -202,15 +225,21 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
     it('When the same SKU is used in two stores, then both are created', async () => {
       const sku = aProduct().sku;
 
-      const first = await api.post('/products', { token: await tokens.admin(newTenant()), body: aProduct({ sku }) });
-      const second = await api.post('/products', { token: await tokens.admin(newTenant()), body: aProduct({ sku }) });
+      const first = await api.post('/products', {
+        token: await tokens.admin(newTenant()),
+        body: aProduct({ sku }),
+      });
+      const second = await api.post('/products', {
+        token: await tokens.admin(newTenant()),
+        body: aProduct({ sku }),
+      });
 
       expect([first.status, second.status]).toEqual([201, 201]);
     });
   });
 
   describe('anonymous reads', () => {
-    it("When an anonymous visitor names a store, then they see its active products only", async () => {
+    it('When an anonymous visitor names a store, then they see its active products only', async () => {
       const tenant = newTenant();
       const active = await created(tenant, { name: 'Active one' });
       const inactive = await created(tenant, { name: 'Hidden one', is_active: false });
@@ -232,7 +261,9 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       const inactive = await created(tenant, { name: 'B inactive', is_active: false });
 
       const customer = await api.get('/products', { token: await tokens.customer(tenant) });
-      const hidden = await api.get(`/products/${inactive.product_id}`, { token: await tokens.customer(tenant) });
+      const hidden = await api.get(`/products/${inactive.product_id}`, {
+        token: await tokens.customer(tenant),
+      });
 
       expect(customer.body).toEqual({ items: [active], next_cursor: null });
       expect(hidden.status).toBe(404);
@@ -306,19 +337,25 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       ['a created_at', { created_at: '2020-01-01T00:00:00.000Z' }, 'created_at'],
     ];
 
-    it.each(invalidBodies)('When a product is created with %s, then 400 names the field and nothing is written', async (_, change, field) => {
-      const tenant = newTenant();
+    it.each(invalidBodies)(
+      'When a product is created with %s, then 400 names the field and nothing is written',
+      async (_, change, field) => {
+        const tenant = newTenant();
 
-      const reply = await api.post('/products', { token: await tokens.admin(tenant), body: aProduct(change) });
+        const reply = await api.post('/products', {
+          token: await tokens.admin(tenant),
+          body: aProduct(change),
+        });
 
-      expect(reply.status).toBe(400);
-      expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(reply.body).toEqual({
-        ...problem(400, 'validation_failed'),
-        errors: expect.arrayContaining([{ in: 'body', field, message: expect.any(String) }]),
-      });
-      expect(await adminList(tenant)).toEqual({ items: [], next_cursor: null });
-    });
+        expect(reply.status).toBe(400);
+        expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(reply.body).toEqual({
+          ...problem(400, 'validation_failed'),
+          errors: expect.arrayContaining([{ in: 'body', field, message: expect.any(String) }]),
+        });
+        expect(await adminList(tenant)).toEqual({ items: [], next_cursor: null });
+      },
+    );
 
     it('When a required field is missing, then 400 names it', async () => {
       const tenant = newTenant();
@@ -333,7 +370,10 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
     it('When the body is not JSON, then 400 malformed_json and nothing is written', async () => {
       const tenant = newTenant();
 
-      const reply = await api.post('/products', { token: await tokens.admin(tenant), rawBody: '{"sku": "A",' });
+      const reply = await api.post('/products', {
+        token: await tokens.admin(tenant),
+        rawBody: '{"sku": "A",',
+      });
 
       expect(reply.body).toEqual(problem(400, 'malformed_json'));
       expect(await adminList(tenant)).toEqual({ items: [], next_cursor: null });
@@ -369,12 +409,22 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       const token = await tokens.admin(tenant);
 
       const empty = await api.put(`/products/${product.product_id}`, { token, body: {} });
-      const unknown = await api.put(`/products/${product.product_id}`, { token, body: { price: 5, version: 9 } });
+      const unknown = await api.put(`/products/${product.product_id}`, {
+        token,
+        body: { price: 5, version: 9 },
+      });
       const invalid = await api.put(`/products/${product.product_id}`, { token, body: { price: 1.005 } });
 
-      expect(empty.body).toEqual({ ...problem(400, 'validation_failed'), errors: [expect.objectContaining({ in: 'body' })] });
-      expect(unknown.body.errors).toEqual([{ in: 'body', field: 'version', message: 'is not a known field' }]);
-      expect(invalid.body.errors).toEqual([{ in: 'body', field: 'price', message: 'must have at most 2 decimal places' }]);
+      expect(empty.body).toEqual({
+        ...problem(400, 'validation_failed'),
+        errors: [expect.objectContaining({ in: 'body' })],
+      });
+      expect(unknown.body.errors).toEqual([
+        { in: 'body', field: 'version', message: 'is not a known field' },
+      ]);
+      expect(invalid.body.errors).toEqual([
+        { in: 'body', field: 'price', message: 'must have at most 2 decimal places' },
+      ]);
       expect((await api.get(`/products/${product.product_id}`, { token })).body).toEqual(product);
     });
 
@@ -423,7 +473,10 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       const tenant = newTenant();
       const first = await created(tenant);
 
-      const reply = await api.post('/products', { token: await tokens.admin(tenant), body: aProduct({ sku: first.sku }) });
+      const reply = await api.post('/products', {
+        token: await tokens.admin(tenant),
+        body: aProduct({ sku: first.sku }),
+      });
 
       expect(reply.body).toEqual(problem(409, 'duplicate'));
       expect(await adminList(tenant)).toEqual({ items: [first], next_cursor: null });
@@ -434,7 +487,10 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       const first = await created(tenant, { name: 'A' });
       const second = await created(tenant, { name: 'B' });
 
-      const reply = await api.put(`/products/${second.product_id}`, { token: await tokens.admin(tenant), body: { sku: first.sku } });
+      const reply = await api.put(`/products/${second.product_id}`, {
+        token: await tokens.admin(tenant),
+        body: { sku: first.sku },
+      });
 
       expect(reply.body).toEqual(problem(409, 'duplicate'));
       expect(await adminList(tenant)).toEqual({ items: [first, second], next_cursor: null });
@@ -446,10 +502,22 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       const token = await tokens.admin(tenant);
       const path = `/products/${product.product_id}`;
 
-      const fresh = await api.put(path, { token, body: { name: 'First edit' }, headers: { 'if-match': '"1"' } });
-      const stale = await api.put(path, { token, body: { name: 'Lost edit' }, headers: { 'if-match': '"1"' } });
+      const fresh = await api.put(path, {
+        token,
+        body: { name: 'First edit' },
+        headers: { 'if-match': '"1"' },
+      });
+      const stale = await api.put(path, {
+        token,
+        body: { name: 'Lost edit' },
+        headers: { 'if-match': '"1"' },
+      });
       const staleDelete = await api.delete(path, { token, headers: { 'if-match': '"1"' } });
-      const garbled = await api.put(path, { token, body: { name: 'Garbled' }, headers: { 'if-match': 'yesterday' } });
+      const garbled = await api.put(path, {
+        token,
+        body: { name: 'Garbled' },
+        headers: { 'if-match': 'yesterday' },
+      });
 
       expect(fresh.status).toBe(200);
       expect(fresh.headers.get('etag')).toBe('"2"');
@@ -485,16 +553,18 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
     const prices = [42.5, 29, 14, 79, 24.99, 14, 12.9, 5.49, 34.9];
 
     const compare = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
-    const orderOf = (items: Record<string, any>[], sort: string) => {
+    const orderOf = (items: Json[], sort: string) => {
       const field = sort.replace(/^-/, '');
       const sign = sort.startsWith('-') ? -1 : 1;
-      const key = (p: Record<string, any>) => (field === 'created_at' ? Date.parse(p.created_at) : p[field]);
-      return [...items].sort((a, b) => sign * (compare(key(a), key(b)) || compare(a.product_id, b.product_id)));
+      const key = (p: Json) => (field === 'created_at' ? Date.parse(p.created_at) : p[field]);
+      return [...items].sort(
+        (a, b) => sign * (compare(key(a), key(b)) || compare(a.product_id, b.product_id)),
+      );
     };
 
     const walk = async (tenant: string, sort: string, limit: number) => {
       const token = await tokens.customer(tenant);
-      const seen: Record<string, any>[] = [];
+      const seen: Json[] = [];
       let cursor: string | null = null;
       let pages = 0;
       do {
@@ -513,8 +583,9 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       'When a store is paged by %s, then the pages hold every product once, in order',
       async (sort) => {
         const tenant = newTenant();
-        const all: Record<string, any>[] = [];
-        for (const [index, name] of names.entries()) all.push(await created(tenant, { name, price: prices[index] }));
+        const all: Json[] = [];
+        for (const [index, name] of names.entries())
+          all.push(await created(tenant, { name, price: prices[index] }));
 
         const { seen, pages } = await walk(tenant, sort, 2);
 
@@ -534,7 +605,7 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       expect(reply.body.next_cursor).toBeNull();
     });
 
-    it("When a cursor is replayed in another store, with another sort, or tampered with, then 400 names the cursor", async () => {
+    it('When a cursor is replayed in another store, with another sort, or tampered with, then 400 names the cursor', async () => {
       const tenant = newTenant();
       await created(tenant);
       await created(tenant);
@@ -545,7 +616,9 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       const forged = `${Buffer.from(JSON.stringify({ ...state, t: 'other' })).toString('base64url')}.${tag}`;
 
       const replies = [
-        await api.get(`/products?limit=1&sort=price&cursor=${cursor}`, { token: await tokens.customer(newTenant()) }),
+        await api.get(`/products?limit=1&sort=price&cursor=${cursor}`, {
+          token: await tokens.customer(newTenant()),
+        }),
         await api.get(`/products?limit=1&sort=name&cursor=${cursor}`, { token }),
         await api.get(`/products?limit=1&sort=price&cursor=${forged}`, { token }),
         await api.get(`/products?limit=1&sort=price&cursor=${cursor}x`, { token }),
@@ -569,7 +642,9 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       await created(tenant, { name: 'Grinder', sku: 'GRD-1' });
       const token = await tokens.customer(tenant);
       const search = async (q: string) =>
-        (await api.get(`/products?q=${encodeURIComponent(q)}`, { token })).body.items.map((p: any) => p.sku);
+        (await api.get(`/products?q=${encodeURIComponent(q)}`, { token })).body.items.map(
+          (p: ProductJson) => p.sku,
+        );
 
       expect(await search('kettle')).toEqual([kettle.sku, mug.sku]);
       expect(await search('%')).toEqual([percent.sku]);
@@ -577,8 +652,14 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
       expect(await search('_')).toEqual([percent.sku]);
       expect(await search('ktl')).toEqual([kettle.sku]);
       expect(await search('café')).toEqual([]);
-      expect((await api.get(`/products?sku=${mug.sku}`, { token })).body).toEqual({ items: [mug], next_cursor: null });
-      expect((await api.get('/products?sku=MUG-KETTLE-SET', { token })).body).toEqual({ items: [], next_cursor: null });
+      expect((await api.get(`/products?sku=${mug.sku}`, { token })).body).toEqual({
+        items: [mug],
+        next_cursor: null,
+      });
+      expect((await api.get('/products?sku=MUG-KETTLE-SET', { token })).body).toEqual({
+        items: [],
+        next_cursor: null,
+      });
     });
   });
 
@@ -594,7 +675,10 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
         '/stock/reservations',
         '/stock/reservations/{id}',
       ]);
-      expect(reply.body.paths['/products'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+      expect(
+        reply.body.paths['/products'].post.requestBody.content['application/json'].schema
+          .additionalProperties,
+      ).toBe(false);
     });
 
     it('When the probes are called, then /healthz and /readyz answer ok', async () => {

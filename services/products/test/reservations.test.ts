@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  aProduct,
   type Api,
+  aProduct,
   ISO_TIME,
+  type Json,
   newTenant,
   type ProductsUnderTest,
   sqlEngines,
@@ -46,9 +47,12 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
   afterAll(() => products?.close());
 
   const created = async (tenant: string, overrides: Record<string, unknown> = {}) => {
-    const reply = await api.post('/products', { token: await tokens.admin(tenant), body: aProduct(overrides) });
+    const reply = await api.post('/products', {
+      token: await tokens.admin(tenant),
+      body: aProduct(overrides),
+    });
     expect(reply.status).toBe(201);
-    return reply.body as Record<string, any>;
+    return reply.body as Json;
   };
   const stockOf = async (tenant: string, productId: string) =>
     (await api.get(`/products/${productId}`, { token: await tokens.admin(tenant) })).body.stock_quantity;
@@ -77,8 +81,22 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
       reservation_id: id,
       status: 'active',
       items: [
-        { product_id: kettle.product_id, sku: kettle.sku, name: 'Kettle', quantity: 2, unit_price: 42.5, currency: 'EUR' },
-        { product_id: mug.product_id, sku: mug.sku, name: 'Mug', quantity: 3, unit_price: 14, currency: 'EUR' },
+        {
+          product_id: kettle.product_id,
+          sku: kettle.sku,
+          name: 'Kettle',
+          quantity: 2,
+          unit_price: 42.5,
+          currency: 'EUR',
+        },
+        {
+          product_id: mug.product_id,
+          sku: mug.sku,
+          name: 'Mug',
+          quantity: 3,
+          unit_price: 14,
+          currency: 'EUR',
+        },
       ],
       created_at: expect.stringMatching(ISO_TIME),
       released_at: null,
@@ -87,7 +105,8 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
     expect(await stockOf(tenant, mug.product_id)).toBe(17);
     const readBack = await api.get(`/stock/reservations/${id}`, { token: await tokens.service(tenant) });
     expect(readBack.body).toEqual(reply.body);
-    const kettleNow = (await api.get(`/products/${kettle.product_id}`, { token: await tokens.admin(tenant) })).body;
+    const kettleNow = (await api.get(`/products/${kettle.product_id}`, { token: await tokens.admin(tenant) }))
+      .body;
     expect(kettleNow.version).toBe(2);
   });
 
@@ -98,7 +117,11 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
 
     const replies = await Promise.all(
       Array.from({ length: 50 }, () =>
-        reserve(tenant, { reservation_id: reservationId(), items: [{ product_id: product.product_id, quantity: 1 }] }, token),
+        reserve(
+          tenant,
+          { reservation_id: reservationId(), items: [{ product_id: product.product_id, quantity: 1 }] },
+          token,
+        ),
       ),
     );
 
@@ -108,7 +131,15 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
     for (const reply of replies.filter((r) => r.status === 409)) {
       expect(reply.body).toEqual({
         ...problem(409, 'insufficient_stock'),
-        lines: [{ index: 0, product_id: product.product_id, reason: 'insufficient_stock', requested: 1, available: 0 }],
+        lines: [
+          {
+            index: 0,
+            product_id: product.product_id,
+            reason: 'insufficient_stock',
+            requested: 1,
+            available: 0,
+          },
+        ],
       });
     }
     expect(await stockOf(tenant, product.product_id)).toBe(0);
@@ -117,7 +148,10 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
   it('When a reservation is retried with the same items, then 200 with the same body and nothing is taken twice', async () => {
     const tenant = newTenant();
     const product = await created(tenant, { stock_quantity: 10 });
-    const body = { reservation_id: reservationId(), items: [{ product_id: product.product_id, quantity: 4 }] };
+    const body = {
+      reservation_id: reservationId(),
+      items: [{ product_id: product.product_id, quantity: 4 }],
+    };
 
     const first = await reserve(tenant, body);
     const retry = await reserve(tenant, body);
@@ -136,7 +170,9 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
 
     const replies = await Promise.all(Array.from({ length: 10 }, () => reserve(tenant, body, token)));
 
-    expect(replies.map((reply) => reply.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(replies.map((reply) => reply.status).sort()).toEqual([
+      200, 200, 200, 200, 200, 200, 200, 200, 200, 201,
+    ]);
     for (const reply of replies) expect(reply.body).toEqual(replies[0]!.body);
     expect(await stockOf(tenant, product.product_id)).toBe(7);
   });
@@ -147,7 +183,10 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
     const id = reservationId();
     await reserve(tenant, { reservation_id: id, items: [{ product_id: product.product_id, quantity: 1 }] });
 
-    const reply = await reserve(tenant, { reservation_id: id, items: [{ product_id: product.product_id, quantity: 2 }] });
+    const reply = await reserve(tenant, {
+      reservation_id: id,
+      items: [{ product_id: product.product_id, quantity: 2 }],
+    });
 
     expect(reply.body).toEqual(problem(422, 'idempotency_key_reused'));
     expect(await stockOf(tenant, product.product_id)).toBe(9);
@@ -185,7 +224,10 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
     expect(await stockOf(tenant, scarce.product_id)).toBe(2);
     const lookup = await api.get(`/stock/reservations/${id}`, { token: await tokens.service(tenant) });
     expect(lookup.body).toEqual(problem(404, 'not_found'));
-    const after = await reserve(tenant, { reservation_id: id, items: [{ product_id: plenty.product_id, quantity: 10 }] });
+    const after = await reserve(tenant, {
+      reservation_id: id,
+      items: [{ product_id: plenty.product_id, quantity: 10 }],
+    });
     expect(after.status).toBe(201);
   });
 
@@ -230,13 +272,20 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
     const tenant = newTenant();
     const product = await created(tenant, { stock_quantity: 10 });
     const id = reservationId();
-    const reserved = await reserve(tenant, { reservation_id: id, items: [{ product_id: product.product_id, quantity: 4 }] });
+    const reserved = await reserve(tenant, {
+      reservation_id: id,
+      items: [{ product_id: product.product_id, quantity: 4 }],
+    });
 
     const first = await release(tenant, id);
     const second = await release(tenant, id);
 
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ ...reserved.body, status: 'released', released_at: expect.stringMatching(ISO_TIME) });
+    expect(first.body).toEqual({
+      ...reserved.body,
+      status: 'released',
+      released_at: expect.stringMatching(ISO_TIME),
+    });
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect(await stockOf(tenant, product.product_id)).toBe(10);
@@ -258,7 +307,10 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
   it('When a released reservation is retried, then 409 says it was released and nothing is taken', async () => {
     const tenant = newTenant();
     const product = await created(tenant, { stock_quantity: 10 });
-    const body = { reservation_id: reservationId(), items: [{ product_id: product.product_id, quantity: 2 }] };
+    const body = {
+      reservation_id: reservationId(),
+      items: [{ product_id: product.product_id, quantity: 2 }],
+    };
     await reserve(tenant, body);
     const released = await release(tenant, body.reservation_id);
 
@@ -276,7 +328,7 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
     expect(reply.body).toEqual(problem(404, 'not_found'));
   });
 
-  it("When a product is deleted while reserved, then releasing still succeeds and touches nothing else", async () => {
+  it('When a product is deleted while reserved, then releasing still succeeds and touches nothing else', async () => {
     const tenant = newTenant();
     const product = await created(tenant, { stock_quantity: 10 });
     const id = reservationId();
@@ -294,14 +346,19 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
     const product = await created(tenant, { stock_quantity: 10 });
     const id = reservationId();
     await reserve(tenant, { reservation_id: id, items: [{ product_id: product.product_id, quantity: 1 }] });
-    const body = { reservation_id: reservationId(), items: [{ product_id: product.product_id, quantity: 1 }] };
+    const body = {
+      reservation_id: reservationId(),
+      items: [{ product_id: product.product_id, quantity: 1 }],
+    };
 
     const customer = await reserve(tenant, body, await tokens.customer(tenant));
     const admin = await reserve(tenant, body, await tokens.admin(tenant));
     const unscoped = await reserve(tenant, body, await tokens.serviceWithoutScope(tenant));
     const anonymous = await api.post('/stock/reservations', { body, headers: { 'x-tenant-id': tenant } });
     const adminRelease = await release(tenant, id, await tokens.admin(tenant));
-    const customerLookup = await api.get(`/stock/reservations/${id}`, { token: await tokens.customer(tenant) });
+    const customerLookup = await api.get(`/stock/reservations/${id}`, {
+      token: await tokens.customer(tenant),
+    });
 
     expect(customer.body).toEqual(problem(403, 'forbidden'));
     expect(admin.body).toEqual(problem(403, 'forbidden'));
@@ -340,7 +397,11 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
   });
 
   it.each([
-    ['a line with both product_id and sku', [{ product_id: randomUUID(), sku: 'A-1', quantity: 1 }], 'items[0]'],
+    [
+      'a line with both product_id and sku',
+      [{ product_id: randomUUID(), sku: 'A-1', quantity: 1 }],
+      'items[0]',
+    ],
     ['a line with neither', [{ quantity: 1 }], 'items[0]'],
     ['a zero quantity', [{ sku: 'A-1', quantity: 0 }], 'items[0].quantity'],
     ['a quantity above 10000', [{ sku: 'A-1', quantity: 10_001 }], 'items[0].quantity'],

@@ -49,7 +49,15 @@ export function orderRoutes(orders: OrdersService): Route[] {
         },
       },
       responses: {
-        201: { description: 'Created.', schema: OrderEnvelopeSchema, headers: { Location: '', ETag: '' } },
+        201: {
+          description: 'Created (or, for a retried Idempotency-Key, the first response again).',
+          schema: OrderEnvelopeSchema,
+          headers: {
+            Location: 'The new order.',
+            ETag: 'Its version.',
+            'Idempotent-Replayed': '`true` on a replay.',
+          },
+        },
         ...problems,
         409: {
           description:
@@ -91,7 +99,11 @@ export function orderRoutes(orders: OrdersService): Route[] {
       params: OrderIdParamsSchema,
       query: GetOrderQuerySchema,
       responses: {
-        200: { description: 'The order.', schema: OrderSchema, headers: { ETag: '' } },
+        200: {
+          description: 'The order.',
+          schema: OrderSchema,
+          headers: { ETag: 'Its version, for If-Match.' },
+        },
         ...problems,
       },
       async handler({ params, query, principal }, ctx) {
@@ -110,7 +122,7 @@ export function orderRoutes(orders: OrdersService): Route[] {
       body: UpdateOrderSchema,
       headers: { 'If-Match': { description: 'The ETag read; a stale one is refused with 412.' } },
       responses: {
-        200: { description: 'Updated.', schema: OrderEnvelopeSchema, headers: { ETag: '' } },
+        200: { description: 'Updated.', schema: OrderEnvelopeSchema, headers: { ETag: 'The new version.' } },
         ...problems,
         409: { description: '`invalid_transition`, naming from, to and the allowed moves.' },
         412: { description: 'If-Match names an older version.' },

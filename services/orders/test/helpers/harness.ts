@@ -179,7 +179,9 @@ export async function provisionStore(target: EngineTarget, label: string): Promi
     drop: async () => {
       const again = await openSqlDatabase(target.url!, 1);
       await again.run(
-        target.engine === 'postgresql' ? `DROP DATABASE IF EXISTS ${database} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${database}`,
+        target.engine === 'postgresql'
+          ? `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`
+          : `DROP DATABASE IF EXISTS ${database}`,
       );
       await again.close();
     },
@@ -247,6 +249,7 @@ export const tokensOf = (issuer: DevIssuer): Tokens => ({
   customer: (tenant, sub) => issuer.mint({ tenant, role: 'customer', ...(sub ? { sub } : {}) }),
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON, asserted whole rather than typed
 export interface Reply<T = any> {
   status: number;
   headers: Headers;
@@ -272,7 +275,8 @@ export function apiOf(url: string): Api {
   const send = async (method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const payload =
+      options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (payload !== undefined) headers['content-type'] = 'application/json';
     Object.assign(headers, options.headers);
     const response = await fetch(`${url}${path}`, { method, headers, body: payload });
@@ -294,10 +298,16 @@ export function apiOf(url: string): Api {
 }
 
 /** Runs `work` over `items`, `size` at a time: parallel enough to be quick, gentle enough for 2 cores. */
-export async function inBatches<T, R>(items: readonly T[], size: number, work: (item: T, index: number) => Promise<R>) {
+export async function inBatches<T, R>(
+  items: readonly T[],
+  size: number,
+  work: (item: T, index: number) => Promise<R>,
+) {
   const results: R[] = [];
   for (let start = 0; start < items.length; start += size) {
-    results.push(...(await Promise.all(items.slice(start, start + size).map((item, i) => work(item, start + i)))));
+    results.push(
+      ...(await Promise.all(items.slice(start, start + size).map((item, i) => work(item, start + i)))),
+    );
   }
   return results;
 }
@@ -327,12 +337,14 @@ export async function seedProduct(
       stock_quantity: product.stock,
     },
   });
-  if (reply.status !== 201) throw new Error(`seeding ${product.sku}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  if (reply.status !== 201)
+    throw new Error(`seeding ${product.sku}: ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply.body as SeededProduct;
 }
 
 export async function stockOf(products: Api, adminToken: string, productId: string): Promise<number> {
   const reply = await products.get(`/products/${productId}`, { token: adminToken });
-  if (reply.status !== 200) throw new Error(`reading ${productId}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  if (reply.status !== 200)
+    throw new Error(`reading ${productId}: ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply.body.stock_quantity as number;
 }

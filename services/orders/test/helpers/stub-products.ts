@@ -28,7 +28,14 @@ interface Product {
 interface Reservation {
   reservation_id: string;
   status: 'active' | 'released';
-  items: Array<{ product_id: string; sku: string; name: string; quantity: number; unit_price: number; currency: string }>;
+  items: Array<{
+    product_id: string;
+    sku: string;
+    name: string;
+    quantity: number;
+    unit_price: number;
+    currency: string;
+  }>;
   request: string;
   created_at: string;
 }
@@ -40,6 +47,7 @@ const tenantOf = (request: IncomingMessage): string | undefined => {
   return (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { tenant_id?: string }).tenant_id;
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: the stub trusts its caller's JSON, as a stub may
 async function readBody(request: IncomingMessage): Promise<any> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -86,12 +94,15 @@ export async function startStubProducts(): Promise<StubProducts> {
         if (existing.request !== fingerprint) return send(response, 422, { code: 'idempotency_key_reused' });
         return send(response, 200, { ...existing, request: undefined });
       }
-      const lines = (body.items as Array<{ product_id?: string; sku?: string; quantity: number }>).map((item) => ({
-        item,
-        product: [...products.entries()].find(
-          ([id, p]) => id.startsWith(`${tenant}/`) && (p.product_id === item.product_id || p.sku === item.sku),
-        )?.[1],
-      }));
+      const lines = (body.items as Array<{ product_id?: string; sku?: string; quantity: number }>).map(
+        (item) => ({
+          item,
+          product: [...products.entries()].find(
+            ([id, p]) =>
+              id.startsWith(`${tenant}/`) && (p.product_id === item.product_id || p.sku === item.sku),
+          )?.[1],
+        }),
+      );
       const problems = lines.flatMap(({ item, product }, index) => {
         const reason = !product
           ? 'not_found'
@@ -101,7 +112,16 @@ export async function startStubProducts(): Promise<StubProducts> {
               ? 'insufficient_stock'
               : undefined;
         return reason
-          ? [{ index, ...item, reason, requested: item.quantity, available: product?.stock_quantity, quantity: undefined }]
+          ? [
+              {
+                index,
+                ...item,
+                reason,
+                requested: item.quantity,
+                available: product?.stock_quantity,
+                quantity: undefined,
+              },
+            ]
           : [];
       });
       if (problems.length) return send(response, 409, { code: 'insufficient_stock', lines: problems });
@@ -129,7 +149,8 @@ export async function startStubProducts(): Promise<StubProducts> {
       if (!reservation) return send(response, 404, { code: 'not_found' });
       if (reservation.status === 'active') {
         reservation.status = 'released';
-        for (const line of reservation.items) products.get(`${tenant}/${line.product_id}`)!.stock_quantity += line.quantity;
+        for (const line of reservation.items)
+          products.get(`${tenant}/${line.product_id}`)!.stock_quantity += line.quantity;
       }
       return send(response, 200, { ...reservation, request: undefined });
     }
@@ -137,7 +158,9 @@ export async function startStubProducts(): Promise<StubProducts> {
   };
 
   const server = createServer((request, response) => {
-    handle(request, response).catch((error) => send(response, 500, { code: 'internal', detail: String(error) }));
+    handle(request, response).catch((error) =>
+      send(response, 500, { code: 'internal', detail: String(error) }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -22,7 +22,8 @@ export interface DatabaseTarget {
 export function databaseTargetOf(url: string): DatabaseTarget {
   if (url.startsWith('mysql://')) return { engine: 'mysql', location: url };
   if (url.startsWith('postgresql://')) return { engine: 'postgresql', location: url };
-  if (url.startsWith('postgres://')) return { engine: 'postgresql', location: `postgresql://${url.slice(11)}` };
+  if (url.startsWith('postgres://'))
+    return { engine: 'postgresql', location: `postgresql://${url.slice(11)}` };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path) return { engine: 'sqlite', location: path };

@@ -7,7 +7,7 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { AppError, type TenantId } from '@shop/platform';
+import { AppError, type Logger, type TenantId } from '@shop/platform';
 import { decimalOf, minorUnitsFromDecimal } from '../domain/money.ts';
 import type { NewProduct, Product, ProductChanges, ProductPageRequest } from '../domain/product.ts';
 import type {
@@ -27,12 +27,7 @@ import {
   type StockReservationLineRow,
   type StockReservationRow,
 } from './entities.ts';
-import type {
-  CreateOutcome,
-  DeleteOutcome,
-  ProductRepository,
-  UpdateOutcome,
-} from './product-repository.ts';
+import type { CreateOutcome, DeleteOutcome, ProductRepository, UpdateOutcome } from './product-repository.ts';
 
 /** Deadlocks and lock timeouts are retried this many times in all before the caller gets a 503. */
 const TRANSACTION_ATTEMPTS = 4;
@@ -92,9 +87,11 @@ const isTransient = (error: unknown) =>
 /** The products repository on MikroORM: one implementation for MySQL/MariaDB, PostgreSQL and SQLite. */
 export class MikroOrmProductRepository implements ProductRepository {
   readonly #database: Database;
+  readonly #logger: Logger | undefined;
 
-  constructor(database: Database) {
+  constructor(database: Database, options: { logger?: Logger } = {}) {
     this.#database = database;
+    this.#logger = options.logger;
   }
 
   async ping(): Promise<void> {
@@ -129,7 +126,10 @@ export class MikroOrmProductRepository implements ProductRepository {
             : String(page.after.key);
       const beyond = descending ? '$lt' : '$gt';
       conditions.push({
-        $or: [{ [field]: { [beyond]: key } }, { [field]: key, productId: { [beyond]: page.after.productId } }],
+        $or: [
+          { [field]: { [beyond]: key } },
+          { [field]: key, productId: { [beyond]: page.after.productId } },
+        ],
       } as FilterQuery<ProductRow>);
     }
     if (conditions.length) where.$and = conditions;
@@ -146,7 +146,11 @@ export class MikroOrmProductRepository implements ProductRepository {
     return this.#find(this.#database.em(), tenant, productId);
   }
 
-  async create(tenant: TenantId, product: NewProduct, options: { productId?: string } = {}): Promise<CreateOutcome> {
+  async create(
+    tenant: TenantId,
+    product: NewProduct,
+    options: { productId?: string } = {},
+  ): Promise<CreateOutcome> {
     const em = this.#database.em();
     const productId = options.productId ?? crypto.randomUUID();
     const now = new Date();
@@ -259,13 +263,18 @@ export class MikroOrmProductRepository implements ProductRepository {
       if (flipped === 1) {
         const lines = await this.#lines(em, tenant, reservationId);
         const totals = new Map<string, number>();
-        for (const line of lines) totals.set(line.productId, (totals.get(line.productId) ?? 0) + line.quantity);
+        for (const line of lines)
+          totals.set(line.productId, (totals.get(line.productId) ?? 0) + line.quantity);
         for (const [productId, quantity] of [...totals].sort(([a], [b]) => (a < b ? -1 : 1))) {
           // A product deleted since the reservation has nothing to give back to.
           await em.nativeUpdate(
             ProductEntity,
             { tenantId: tenant, productId },
-            { stockQuantity: raw('stock_quantity + ?', [quantity]), version: raw('version + 1'), updatedAt: now },
+            {
+              stockQuantity: raw('stock_quantity + ?', [quantity]),
+              version: raw('version + 1'),
+              updatedAt: now,
+            },
           );
         }
       }
@@ -274,7 +283,11 @@ export class MikroOrmProductRepository implements ProductRepository {
     });
   }
 
-  async #reserveIn(em: SqlEntityManager, tenant: TenantId, request: ReservationRequest): Promise<Reservation> {
+  async #reserveIn(
+    em: SqlEntityManager,
+    tenant: TenantId,
+    request: ReservationRequest,
+  ): Promise<Reservation> {
     const createdAt = new Date();
     // The reservation row goes first: its primary key is what makes a concurrent duplicate wait and fail.
     await em.insert(StockReservationEntity, {
@@ -290,7 +303,9 @@ export class MikroOrmProductRepository implements ProductRepository {
     const resolved: { line: ReservationLineRequest; product: Product }[] = [];
     for (const line of request.lines) {
       const product =
-        line.ref.productId !== undefined ? products.byId.get(line.ref.productId) : products.bySku.get(line.ref.sku);
+        line.ref.productId !== undefined
+          ? products.byId.get(line.ref.productId)
+          : products.bySku.get(line.ref.sku);
       if (!product) failures.push(failureOf(line, 'not_found'));
       else if (!product.isActive) failures.push(failureOf(line, 'inactive'));
       else resolved.push({ line, product });
@@ -300,8 +315,12 @@ export class MikroOrmProductRepository implements ProductRepository {
 
     // Decrement in product-id order, so two multi-line reservations take their row locks in the same order.
     const byLockOrder = [...resolved].sort(
-      (a, b) => (a.product.productId < b.product.productId ? -1 : a.product.productId > b.product.productId ? 1 : 0) ||
-        a.line.index - b.line.index,
+      (a, b) =>
+        (a.product.productId < b.product.productId
+          ? -1
+          : a.product.productId > b.product.productId
+            ? 1
+            : 0) || a.line.index - b.line.index,
     );
     const short: typeof resolved = [];
     for (const entry of byLockOrder) {
@@ -310,7 +329,11 @@ export class MikroOrmProductRepository implements ProductRepository {
       const decremented = await em.nativeUpdate(
         ProductEntity,
         { tenantId: tenant, productId, isActive: true, stockQuantity: { $gte: quantity } },
-        { stockQuantity: raw('stock_quantity - ?', [quantity]), version: raw('version + 1'), updatedAt: createdAt },
+        {
+          stockQuantity: raw('stock_quantity - ?', [quantity]),
+          version: raw('version + 1'),
+          updatedAt: createdAt,
+        },
       );
       if (decremented !== 1) short.push(entry);
     }
@@ -373,11 +396,15 @@ export class MikroOrmProductRepository implements ProductRepository {
   async #replay(row: StockReservationRow, request: ReservationRequest): Promise<ReserveOutcome> {
     if (row.requestHash !== request.requestHash) return { kind: 'key_reused' };
     const reservation = await this.#reservationOf(this.#database.em(), row);
-    return reservation.status === 'released' ? { kind: 'released_earlier', reservation } : { kind: 'replayed', reservation };
+    return reservation.status === 'released'
+      ? { kind: 'released_earlier', reservation }
+      : { kind: 'replayed', reservation };
   }
 
   async #productsNamedBy(em: SqlEntityManager, tenant: TenantId, lines: readonly ReservationLineRequest[]) {
-    const ids = [...new Set(lines.flatMap((line) => (line.ref.productId !== undefined ? [line.ref.productId] : [])))];
+    const ids = [
+      ...new Set(lines.flatMap((line) => (line.ref.productId !== undefined ? [line.ref.productId] : []))),
+    ];
     const skus = [...new Set(lines.flatMap((line) => (line.ref.sku !== undefined ? [line.ref.sku] : [])))];
     const named: FilterQuery<ProductRow>[] = [];
     if (ids.length) named.push({ productId: { $in: ids } });
@@ -396,11 +423,21 @@ export class MikroOrmProductRepository implements ProductRepository {
   }
 
   async #reservationRow(em: SqlEntityManager, tenant: TenantId, reservationId: string) {
-    return (await em.findOne(StockReservationEntity, { tenantId: tenant, reservationId }, fresh)) ?? undefined;
+    return (
+      (await em.findOne(StockReservationEntity, { tenantId: tenant, reservationId }, fresh)) ?? undefined
+    );
   }
 
-  async #lines(em: SqlEntityManager, tenant: TenantId, reservationId: string): Promise<StockReservationLineRow[]> {
-    return em.find(StockReservationLineEntity, { tenantId: tenant, reservationId }, { ...fresh, orderBy: { lineNo: 'asc' } });
+  async #lines(
+    em: SqlEntityManager,
+    tenant: TenantId,
+    reservationId: string,
+  ): Promise<StockReservationLineRow[]> {
+    return em.find(
+      StockReservationLineEntity,
+      { tenantId: tenant, reservationId },
+      { ...fresh, orderBy: { lineNo: 'asc' } },
+    );
   }
 
   async #reservationOf(em: SqlEntityManager, row: StockReservationRow): Promise<Reservation> {
@@ -429,8 +466,13 @@ export class MikroOrmProductRepository implements ProductRepository {
       } catch (error) {
         if (!isTransient(error)) throw error;
         if (attempt >= TRANSACTION_ATTEMPTS) {
+          this.#logger?.error({ err: error, attempts: attempt }, 'transaction kept colliding: answering 503');
           throw AppError.unavailable('The stock is busy; retry shortly.');
         }
+        this.#logger?.warn(
+          { err: error, attempt },
+          'transaction collided (deadlock or lock timeout): retrying',
+        );
         // Jittered back-off so the transactions that collided do not collide again.
         await delay(10 * attempt + Math.floor(Math.random() * 20));
       }

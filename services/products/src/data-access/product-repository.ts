@@ -10,7 +10,10 @@ export type UpdateOutcome =
   | { kind: 'version_mismatch'; currentVersion: number }
   | { kind: 'duplicate_sku' };
 
-export type DeleteOutcome = { kind: 'deleted' } | { kind: 'not_found' } | { kind: 'version_mismatch'; currentVersion: number };
+export type DeleteOutcome =
+  | { kind: 'deleted' }
+  | { kind: 'not_found' }
+  | { kind: 'version_mismatch'; currentVersion: number };
 
 /**
  * The products service's one port to storage. Every method takes the tenant first: a TenantId only comes

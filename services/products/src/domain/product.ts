@@ -9,7 +9,8 @@ export const MAX_STOCK = 1_000_000_000;
 export const ProductId = Type.String({ format: 'uuid', description: 'Product id (UUID).' });
 export const Sku = Type.String({
   pattern: SKU_PATTERN,
-  description: 'Stock keeping unit, unique per tenant: letters, digits, dot, underscore, dash; 1–64 characters.',
+  description:
+    'Stock keeping unit, unique per tenant: letters, digits, dot, underscore, dash; 1–64 characters.',
 });
 export const ProductName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 export const Description = Type.String({ maxLength: 5000 });
@@ -73,8 +74,12 @@ export type ProductSort = (typeof SORTS)[number];
 
 export const ProductListQuery = StrictObject({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'next_cursor of the previous page.' })),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive text in name or SKU.' })),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 4096, description: 'next_cursor of the previous page.' }),
+  ),
+  q: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive text in name or SKU.' }),
+  ),
   active: Type.Optional(Type.Boolean()),
   sku: Type.Optional(Sku),
   sort: Type.Union(
@@ -146,4 +151,5 @@ export function sortKeyOf(product: Product, sort: ProductSort): SortKey {
 }
 
 /** Admins manage the whole catalog; everyone else (anonymous, customers, services) sees active products. */
-export const seesInactiveProducts = (roles: readonly string[] | undefined): boolean => roles?.includes('admin') ?? false;
+export const seesInactiveProducts = (roles: readonly string[] | undefined): boolean =>
+  roles?.includes('admin') ?? false;

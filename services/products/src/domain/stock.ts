@@ -106,14 +106,20 @@ export function reservationRequestOf(body: ReservationBody): ReservationRequest 
     const hasId = item.product_id !== undefined;
     const hasSku = item.sku !== undefined;
     if (hasId === hasSku) {
-      errors.push({ in: 'body', field: `items[${index}]`, message: 'needs exactly one of product_id or sku' });
+      errors.push({
+        in: 'body',
+        field: `items[${index}]`,
+        message: 'needs exactly one of product_id or sku',
+      });
     }
     const ref: LineRef = hasId ? { productId: item.product_id!.toLowerCase() } : { sku: item.sku ?? '' };
     return { index, ref, quantity: item.quantity };
   });
   if (errors.length) throw AppError.validation(errors);
   const canonical = lines.map((line) =>
-    line.ref.productId !== undefined ? ['id', line.ref.productId, line.quantity] : ['sku', line.ref.sku, line.quantity],
+    line.ref.productId !== undefined
+      ? ['id', line.ref.productId, line.quantity]
+      : ['sku', line.ref.sku, line.quantity],
   );
   const requestHash = createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
   return { reservationId: body.reservation_id, lines, requestHash };

@@ -27,11 +27,13 @@ const invalidCursor = () =>
  */
 export function createCursorCodec(secret: string): CursorCodec {
   const key = createHash('sha256').update(`products-cursor\u0000${secret}`).digest();
-  const tagOf = (payload: string) => createHmac('sha256', key).update(payload).digest().subarray(0, TAG_BYTES);
+  const tagOf = (payload: string) =>
+    createHmac('sha256', key).update(payload).digest().subarray(0, TAG_BYTES);
   return {
     encode(tenant, sort, position) {
-      const payload = Buffer.from(JSON.stringify({ t: tenant, s: sort, k: position.key, i: position.productId }))
-        .toString('base64url');
+      const payload = Buffer.from(
+        JSON.stringify({ t: tenant, s: sort, k: position.key, i: position.productId }),
+      ).toString('base64url');
       return `${payload}.${tagOf(payload).toString('base64url')}`;
     },
     decode(cursor, tenant, sort) {
@@ -48,7 +50,13 @@ export function createCursorCodec(secret: string): CursorCodec {
       const keyIsValid = sort.endsWith('name')
         ? typeof state.k === 'string'
         : typeof state.k === 'number' && Number.isSafeInteger(state.k);
-      if (state.t !== tenant || state.s !== sort || !keyIsValid || typeof state.i !== 'string' || !UUID.test(state.i)) {
+      if (
+        state.t !== tenant ||
+        state.s !== sort ||
+        !keyIsValid ||
+        typeof state.i !== 'string' ||
+        !UUID.test(state.i)
+      ) {
         throw invalidCursor();
       }
       return { key: state.k as SortKey, productId: state.i };

@@ -1,4 +1,4 @@
-import { AppError, etagOf, ifMatchVersion, type Route, route, StrictObject, tenantOf } from '@shop/platform';
+import { AppError, etagOf, type Route, route, StrictObject, tenantOf } from '@shop/platform';
 import type { ProductRepository } from '../data-access/product-repository.ts';
 import { minorUnitsOf } from '../domain/money.ts';
 import {
@@ -70,7 +70,10 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
       query: ProductListQuery,
       headers: tenantHeader,
       responses: {
-        200: { description: 'A page of products and the cursor of the next one (null on the last page).', schema: ProductPage },
+        200: {
+          description: 'A page of products and the cursor of the next one (null on the last page).',
+          schema: ProductPage,
+        },
         400: { description: 'A query parameter or the cursor is not valid.' },
         401: { description: 'The catalog is not public and no credentials were sent.' },
       },
@@ -80,7 +83,8 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
           ctx.body = { items: [], next_cursor: null };
           return;
         }
-        const after = query.cursor === undefined ? undefined : cursors.decode(query.cursor, reader.tenant, query.sort);
+        const after =
+          query.cursor === undefined ? undefined : cursors.decode(query.cursor, reader.tenant, query.sort);
         const { products, hasMore } = await repository.list(reader.tenant, {
           limit: query.limit,
           sort: query.sort,
@@ -113,7 +117,9 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
       responses: {
         200: { description: 'The product; ETag carries its version.', schema: ProductJson },
         400: { description: 'The id is not a UUID.' },
-        404: { description: 'No such product in this store (or it is inactive and the caller is not an admin).' },
+        404: {
+          description: 'No such product in this store (or it is inactive and the caller is not an admin).',
+        },
       },
       async handler({ params, principal }, ctx) {
         const reader = readerOf(ctx, principal, catalog);
@@ -161,8 +167,13 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
         412: { description: 'If-Match names an older version (code `precondition_failed`).' },
       },
       async handler({ params, body, principal }, ctx) {
-        const expected = expectedVersionOf(ctx, ifMatchVersion);
-        const outcome = await repository.update(tenantOf(principal), params.id.toLowerCase(), changesOf(body), expected);
+        const expected = expectedVersionOf(ctx);
+        const outcome = await repository.update(
+          tenantOf(principal),
+          params.id.toLowerCase(),
+          changesOf(body),
+          expected,
+        );
         if (outcome.kind === 'not_found') throw AppError.notFound('Product');
         if (outcome.kind === 'version_mismatch') throw versionMismatch(outcome.currentVersion);
         if (outcome.kind === 'duplicate_sku') throw duplicateSku(body.sku);
@@ -184,7 +195,7 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
         412: { description: 'If-Match names an older version.' },
       },
       async handler({ params, principal }, ctx) {
-        const expected = expectedVersionOf(ctx, ifMatchVersion);
+        const expected = expectedVersionOf(ctx);
         const outcome = await repository.delete(tenantOf(principal), params.id.toLowerCase(), expected);
         if (outcome.kind === 'not_found') throw AppError.notFound('Product');
         if (outcome.kind === 'version_mismatch') throw versionMismatch(outcome.currentVersion);

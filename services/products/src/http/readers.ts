@@ -2,6 +2,7 @@ import {
   AppError,
   asTenantId,
   headerOf,
+  ifMatchVersion,
   type Principal,
   type TenantId,
   tenantOf,
@@ -32,13 +33,14 @@ export function readerOf(ctx: Context, principal: Principal | undefined, catalog
   }
   if (!catalog.publicCatalog) throw AppError.unauthenticated();
   const header = headerOf(ctx, 'x-tenant-id');
-  const tenant = header === undefined ? asTenantId(catalog.defaultTenant, 'DEFAULT_TENANT') : asTenantId(header);
+  const tenant =
+    header === undefined ? asTenantId(catalog.defaultTenant, 'DEFAULT_TENANT') : asTenantId(header);
   ctx.state.tenantId = tenant;
   return { tenant, seesInactive: false };
 }
 
-/** `If-Match` as a version: undefined when absent or `*` (any current version). */
-export function expectedVersionOf(ctx: Context, parse: (header: string | undefined) => number | undefined) {
+/** `If-Match` as a version: undefined when absent or `*` (any current version); 412 when unreadable. */
+export function expectedVersionOf(ctx: Context): number | undefined {
   const header = headerOf(ctx, 'if-match');
-  return header?.trim() === '*' ? undefined : parse(header);
+  return header?.trim() === '*' ? undefined : ifMatchVersion(header);
 }

@@ -21,7 +21,11 @@ const LineFailureJson = Type.Object({
   index: Type.Integer(),
   product_id: Type.Optional(Type.String()),
   sku: Type.Optional(Type.String()),
-  reason: Type.Union([Type.Literal('not_found'), Type.Literal('inactive'), Type.Literal('insufficient_stock')]),
+  reason: Type.Union([
+    Type.Literal('not_found'),
+    Type.Literal('inactive'),
+    Type.Literal('insufficient_stock'),
+  ]),
   requested: Type.Integer(),
   available: Type.Optional(Type.Integer()),
 });
@@ -47,8 +51,14 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
       access: ['service'],
       body: ReservationBody,
       responses: {
-        200: { description: 'A retry of an earlier reservation: its result, nothing taken again.', schema: ReservationJson },
-        201: { description: 'Reserved: the authoritative name, SKU, unit price and currency per line.', schema: ReservationJson },
+        200: {
+          description: 'A retry of an earlier reservation: its result, nothing taken again.',
+          schema: ReservationJson,
+        },
+        201: {
+          description: 'Reserved: the authoritative name, SKU, unit price and currency per line.',
+          schema: ReservationJson,
+        },
         400: { description: 'The body is not valid (each line needs exactly one of product_id or sku).' },
         403: { description: 'Not a service credential with the stock:reserve scope.' },
         409: {
@@ -59,7 +69,9 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
             '`reservation` when this id was reserved and has since been released.',
           schema: Type.Object({ code: Type.String(), lines: Type.Optional(Type.Array(LineFailureJson)) }),
         },
-        422: { description: 'The reservation id was used for different items (code `idempotency_key_reused`).' },
+        422: {
+          description: 'The reservation id was used for different items (code `idempotency_key_reused`).',
+        },
         503: { description: 'The stock is busy (lock contention); retry with the same reservation id.' },
       },
       async handler({ body, principal }, ctx) {
@@ -90,13 +102,21 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
               'This reservation id was already used for different items; use a new id.',
             );
           case 'rejected':
-            throw AppError.conflict('insufficient_stock', 'Not every line can be reserved; nothing was reserved.', {
-              lines: outcome.failures,
-            });
+            throw AppError.conflict(
+              'insufficient_stock',
+              'Not every line can be reserved; nothing was reserved.',
+              {
+                lines: outcome.failures,
+              },
+            );
           case 'mixed_currencies':
-            throw AppError.conflict('conflict', 'The lines are priced in different currencies; nothing was reserved.', {
-              currencies: outcome.currencies,
-            });
+            throw AppError.conflict(
+              'conflict',
+              'The lines are priced in different currencies; nothing was reserved.',
+              {
+                currencies: outcome.currencies,
+              },
+            );
         }
       },
     }),
@@ -126,7 +146,10 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
       access: ['service'],
       params: ReservationParams,
       responses: {
-        200: { description: 'Released (now or earlier): the reservation with status released.', schema: ReservationJson },
+        200: {
+          description: 'Released (now or earlier): the reservation with status released.',
+          schema: ReservationJson,
+        },
         404: { description: 'No such reservation for this tenant.' },
       },
       async handler({ params, principal }, ctx) {

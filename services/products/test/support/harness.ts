@@ -15,7 +15,9 @@ import { buildDeps, type Deps } from '../../src/deps.ts';
 export const SERVICE_TOKEN_SECRET = 'products-component-tests-service-token-secret';
 
 /** SQLite always; MySQL and PostgreSQL when TEST_MYSQL_URL / TEST_POSTGRES_URL are set (loudly reported if not). */
-export const sqlEngines = engines(['sqlite', 'mysql', 'postgresql']) as Array<EngineTarget & { engine: Engine }>;
+export const sqlEngines = engines(['sqlite', 'mysql', 'postgresql']) as Array<
+  EngineTarget & { engine: Engine }
+>;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -80,7 +82,10 @@ export function tokensOf(issuer: DevIssuer): Tokens {
   };
 }
 
-export interface Reply<T = any> {
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are arbitrary JSON, checked by whole-value assertions
+export type Json = any;
+
+export interface Reply<T = Json> {
   status: number;
   headers: Headers;
   body: T;
@@ -106,13 +111,18 @@ export function apiOf(url: string): Api {
   const send = async (method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const payload =
+      options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (payload !== undefined) headers['content-type'] = 'application/json';
     Object.assign(headers, options.headers);
     const response = await fetch(`${url}${path}`, { method, headers, body: payload });
     const text = await response.text();
     const type = response.headers.get('content-type') ?? '';
-    return { status: response.status, headers: response.headers, body: text && /json/.test(type) ? JSON.parse(text) : text };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text && /json/.test(type) ? JSON.parse(text) : text,
+    };
   };
   return {
     url,
@@ -134,7 +144,10 @@ export interface ProductsUnderTest {
 }
 
 /** The real app over real HTTP on a random port, on a migrated store of the given engine. */
-export async function startProducts(target: EngineTarget & { engine: Engine }, issuer: DevIssuer): Promise<ProductsUnderTest> {
+export async function startProducts(
+  target: EngineTarget & { engine: Engine },
+  issuer: DevIssuer,
+): Promise<ProductsUnderTest> {
   const databaseUrl = await databaseUrlOf(target);
   const deps = await buildDeps(testConfig(databaseUrl, issuer));
   await applyMigrations(deps.database);
@@ -145,7 +158,9 @@ export async function startProducts(target: EngineTarget & { engine: Engine }, i
     databaseUrl,
     api: apiOf(servers[0]!.url),
     async variant(overrides) {
-      const server = await listen(createApp({ ...deps, config: testConfig(databaseUrl, issuer, overrides) }).callback());
+      const server = await listen(
+        createApp({ ...deps, config: testConfig(databaseUrl, issuer, overrides) }).callback(),
+      );
       servers.push(server);
       return apiOf(server.url);
     },

@@ -1,11 +1,21 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@shop/platform';
 import type { SqlDatabase } from './sql-database.ts';
 
-/** The repository's `database/orders`; images copy it next to the bundle and set MIGRATIONS_DIR. */
-export const defaultMigrationsDir = fileURLToPath(new URL('../../../../../database/orders', import.meta.url));
+/**
+ * `database/orders`: beside the bundle in the image (`/app/dist/*.mjs` → `/app/database/orders`), or at
+ * the repository root when running from source. MIGRATIONS_DIR overrides both.
+ */
+export function defaultMigrationsDir(): string {
+  const candidates = [
+    new URL('../database/orders', import.meta.url),
+    new URL('../../../../../database/orders', import.meta.url),
+  ].map((url) => fileURLToPath(url));
+  return candidates.find((dir) => existsSync(dir)) ?? candidates[1]!;
+}
 
 const MIGRATION_FILE = /^V(\d{3,})__[\w-]+\.sql$/;
 
@@ -27,7 +37,7 @@ export const statementsOf = (sql: string): string[] =>
 export async function migrateSql(
   db: SqlDatabase,
   logger: Logger,
-  dir = defaultMigrationsDir,
+  dir = defaultMigrationsDir(),
 ): Promise<string[]> {
   const folder = join(dir, db.engine);
   const files = (await readdir(folder)).filter((name) => MIGRATION_FILE.test(name)).sort();
