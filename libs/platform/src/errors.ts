@@ -151,6 +151,20 @@ export function toAppError(error: unknown): AppError {
   if (has('UniqueConstraintViolationException', 'ER_DUP_ENTRY', '23505', 'SQLITE_CONSTRAINT_UNIQUE')) {
     return new AppError(409, 'duplicate', 'A resource with the same unique key already exists.');
   }
+  if (
+    has(
+      'DeadlockException',
+      'LockWaitTimeoutException',
+      'ER_LOCK_DEADLOCK',
+      'ER_LOCK_WAIT_TIMEOUT',
+      '40P01',
+      '40001',
+    )
+  ) {
+    return new AppError(503, 'dependency_unavailable', 'The store was busy; retry shortly.', {
+      headers: { 'retry-after': '1' },
+    });
+  }
   if (has('OptimisticLockError')) {
     return new AppError(412, 'precondition_failed', 'The resource was changed by someone else.');
   }
@@ -190,7 +204,7 @@ export function toAppError(error: unknown): AppError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError(
       status,
-      status === 404 ? 'not_found' : 'bad_request',
+      status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'bad_request',
       titles[status] ?? 'Bad Request',
     );
   }

@@ -54,9 +54,12 @@ export function requestTimeout(ms: number): Middleware {
   };
 }
 
-/** Parses an `If-Match` header into the version it names (`"3"`, `W/"3"`), or undefined when absent. */
+/**
+ * Parses an `If-Match` header into the version it names (`"3"`, `W/"3"`), or undefined when absent or
+ * `*` (which any existing resource matches; a missing one is a 404 anyway).
+ */
 export function ifMatchVersion(header: string | undefined): number | undefined {
-  if (!header) return undefined;
+  if (!header || header.trim() === '*') return undefined;
   const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(header.trim());
   if (!match) {
     throw new AppError(412, 'precondition_failed', 'If-Match does not name a version of this resource.');

@@ -106,6 +106,11 @@ export const AuthConfigSchema = Type.Object({
       description: 'Shared secret of service-to-service tokens; unset = none accepted.',
     }),
   ),
+  AUTH_ALLOW_DEV_PROVIDER: Type.Boolean({
+    default: false,
+    description:
+      'Accept AUTH_PROVIDER=dev when NODE_ENV=production: only for a local production-like stack (compose).',
+  }),
   SERVICE_NAME: Type.Optional(
     Type.String({
       pattern: '^[a-z][a-z0-9-]*$',
@@ -145,11 +150,17 @@ const gatewayProvider: Record<GatewaySource, UserTokenProvider> = {
 };
 
 /** Turns validated variables into settings; throws a ConfigError naming every bad variable. */
-export function authSettingsFromConfig(config: AuthConfig): AuthSettings {
+export function authSettingsFromConfig(config: AuthConfig & { NODE_ENV?: string }): AuthSettings {
   const problems = Value.Errors(AuthConfigSchema, config).map(
     (error) => `${error.instancePath.replace(/^\//, '') || 'auth config'}: ${error.message}`,
   );
   if (problems.length) throw new ConfigError(problems);
+  // The dev issuer signs anyone in as anyone: a production process must name its real provider.
+  if (config.NODE_ENV === 'production' && config.AUTH_PROVIDER === 'dev' && !config.AUTH_ALLOW_DEV_PROVIDER) {
+    problems.push(
+      'AUTH_PROVIDER: "dev" (the local dev issuer) is refused when NODE_ENV=production; set your identity provider (cognito, entra, firebase, oidc), or AUTH_ALLOW_DEV_PROVIDER=true for a local stack',
+    );
+  }
 
   const provider = config.AUTH_PROVIDER;
   const issuer = issuerOf(config, problems);

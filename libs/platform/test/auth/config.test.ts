@@ -27,6 +27,20 @@ describe('auth settings', () => {
     });
   });
 
+  it('When NODE_ENV=production and the dev issuer is configured, then the service refuses to start', () => {
+    const production = (env: Record<string, string>) => {
+      try {
+        authSettingsFromConfig({ ...loadConfig(AuthConfigSchema, env), NODE_ENV: 'production' });
+        return [];
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+    };
+    expect(production({})).toEqual([expect.stringContaining('AUTH_PROVIDER: "dev"')]);
+    expect(production({ AUTH_ALLOW_DEV_PROVIDER: 'true' })).toEqual([]);
+  });
+
   it('When Cognito is chosen, then issuer and JWKS derive from the pool id and its region', () => {
     const settings = settingsFrom({
       AUTH_PROVIDER: 'cognito',
