@@ -29,7 +29,10 @@ build: ## esbuild bundles per service entry point
 start: ## the embedded stack on http://localhost:8080
 	npm start
 
+image-test: ## build both images (docker, else podman) and test them against real stores
+	node scripts/image-test.ts
+
 ci: ## what CI runs, on this machine
 	bash .ci/run
 
-.PHONY: help install check typecheck lint format test build start ci
+.PHONY: help install check typecheck lint format test build start image-test ci

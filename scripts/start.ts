@@ -58,6 +58,7 @@ const common = {
 };
 
 const children: ChildProcess[] = [];
+let stopping = false;
 function run(name: string, script: string, env: Record<string, string>, args: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [script, ...args], {
     cwd: root,
@@ -160,7 +161,6 @@ console.log(`
   Ctrl-C stops everything; data stays in ${dataDir}.
 `);
 
-let stopping = false;
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
