@@ -14,7 +14,7 @@ CREATE TABLE orders (
   notes TEXT NULL,
   status VARCHAR(16) NOT NULL DEFAULT 'PENDING'
     CONSTRAINT orders_status_check CHECK (status IN ('PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED')),
-  total_amount NUMERIC(12,2) NOT NULL CONSTRAINT orders_total_check CHECK (total_amount >= 0),
+  total_amount NUMERIC(15,2) NOT NULL CONSTRAINT orders_total_check CHECK (total_amount >= 0),
   currency CHAR(3) NOT NULL,
   created_by VARCHAR(255) NOT NULL,
   created_by_email VARCHAR(320) NULL,
@@ -36,7 +36,7 @@ CREATE TABLE order_items (
   product_name VARCHAR(255) NOT NULL,
   quantity INTEGER NOT NULL CONSTRAINT order_items_quantity_check CHECK (quantity > 0),
   unit_price NUMERIC(10,2) NOT NULL CONSTRAINT order_items_price_check CHECK (unit_price >= 0),
-  line_total NUMERIC(12,2) NOT NULL,
+  line_total NUMERIC(15,2) NOT NULL,
   PRIMARY KEY (order_id, line_no)
 );
 CREATE INDEX order_items_product ON order_items (product_id);

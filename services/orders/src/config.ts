@@ -45,5 +45,9 @@ export const OrdersConfigSchema = Type.Object({
 
 export type OrdersConfig = Static<typeof OrdersConfigSchema>;
 
-export const loadOrdersConfig = (env: NodeJS.ProcessEnv = process.env): OrdersConfig =>
-  loadConfig(OrdersConfigSchema, env);
+/** Reads the configuration from the environment, or throws a ConfigError naming every bad variable. */
+export function loadOrdersConfig(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
+  // On Lambda each instance serves one request at a time: a big pool only holds database connections.
+  const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  return loadConfig(OrdersConfigSchema, onLambda && !env.DB_POOL_MAX ? { ...env, DB_POOL_MAX: '2' } : env);
+}

@@ -153,6 +153,15 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
           lines: problem.lines ?? [],
         });
       }
+      if (response.status === 409 && Array.isArray(problem.currencies)) {
+        throw AppError.conflict(
+          'conflict',
+          'The items are priced in different currencies; order them separately.',
+          {
+            currencies: problem.currencies,
+          },
+        );
+      }
       if (response.status === 400) {
         // Products checks what only it knows (e.g. the shape of a SKU): name the order's own fields.
         const errors = ((problem.errors as FieldError[] | undefined) ?? []).map((error) => ({

@@ -272,8 +272,9 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
     state: 'in_progress',
     orderId: randomUUID(),
     response: null,
-    createdAt: '2025-03-01T10:00:00.000Z',
-    expiresAt: '2025-03-02T10:00:00.000Z',
+    // Live keys: a store may purge expired ones at any time.
+    createdAt: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+    expiresAt: new Date(Math.floor(Date.now() / 1000) * 1000 + 86_400_000).toISOString(),
     ...overrides,
   });
 

@@ -100,7 +100,7 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
     });
 
     /** A fresh tenant with its catalog, an admin and two customers. */
-    async function openShop(items = catalog) {
+    async function openShop(items: Array<Parameters<typeof seedProduct>[2]> = catalog) {
       const tenant = newTenant();
       const tokens = tokensOf(issuer);
       const admin = await tokens.admin(tenant, 'admin-1');
@@ -377,6 +377,26 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         );
         expect((await ordersOf(shop.admin)).count).toBe(0);
         expect([await shop.stock('WIDGET-A-001'), await shop.stock('WIDGET-B-002')]).toEqual([10, 10]);
+      });
+
+      test('When the items are priced in different currencies, then 409 conflict names them and nothing is ordered', async () => {
+        const shop = await openShop([
+          { sku: 'DOLLAR-1', name: 'Dollar thing', price: 10, stock: 5 },
+          { sku: 'EURO-1', name: 'Euro thing', price: 10, stock: 5, currency: 'EUR' },
+        ]);
+
+        const reply = await place(shop, {
+          shipping_address: 'Border St 1',
+          items: [
+            { product_sku: 'DOLLAR-1', quantity: 1 },
+            { product_sku: 'EURO-1', quantity: 1 },
+          ],
+        });
+
+        expect(reply.status).toBe(409);
+        expect(reply.body).toEqual(problem(409, 'conflict', { currencies: ['EUR', 'USD'] }));
+        expect((await ordersOf(shop.admin)).count).toBe(0);
+        expect([await shop.stock('DOLLAR-1'), await shop.stock('EURO-1')]).toEqual([5, 5]);
       });
 
       test('When 30 customers order the last 5 units at once, then exactly 5 orders are created and stock ends at 0', async () => {

@@ -136,23 +136,16 @@ export class OrdersService {
     let order = await this.#visibleOrder(principal, orderId);
     let released = false;
     for (let attempt = 0; ; attempt++) {
-      try {
-        if (ifMatch !== undefined && order.version !== ifMatch) throw stale(order);
-        const verdict = judgeTransition(order.status, body.status, actor);
-        if (verdict === 'illegal') throw invalidTransition(order.status, body.status);
-        if (verdict === 'forbidden') {
-          throw AppError.forbidden(
-            `A customer may only cancel their own PENDING order; this needs the admin role.`,
-          );
-        }
-      } catch (error) {
+      const refusal = refusalOf(order, body.status, actor, ifMatch);
+      if (refusal) {
         if (released && order.status !== 'CANCELLED') {
+          // Lost a race after giving the stock back (e.g. an admin shipped it meanwhile): say so loudly.
           this.#logger.error(
             { order_id: orderId, status: order.status },
             'stock was released for an order that changed concurrently and was not cancelled',
           );
         }
-        throw error;
+        throw refusal;
       }
       if (body.status === 'CANCELLED' && !released) {
         await this.#stock.release(tenantId, order.orderId);
@@ -300,6 +293,24 @@ function priceMismatch(priced: PricedOrder): AppError {
       },
     },
   );
+}
+
+/** Why the caller may not make this move now (412, 409 or 403), or undefined when they may. */
+function refusalOf(
+  order: Order,
+  to: OrderStatus,
+  actor: 'admin' | 'customer',
+  ifMatch: number | undefined,
+): AppError | undefined {
+  if (ifMatch !== undefined && order.version !== ifMatch) return stale(order);
+  const verdict = judgeTransition(order.status, to, actor);
+  if (verdict === 'illegal') return invalidTransition(order.status, to);
+  if (verdict === 'forbidden') {
+    return AppError.forbidden(
+      'A customer may only cancel their own PENDING order; this needs the admin role.',
+    );
+  }
+  return undefined;
 }
 
 const invalidTransition = (from: OrderStatus, to: OrderStatus) =>

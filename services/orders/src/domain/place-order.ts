@@ -87,6 +87,9 @@ export function toPlaceOrderCommand(body: CreateOrderBody): PlaceOrderCommand {
   };
 }
 
+/** The largest order total the stores hold (DECIMAL(15,2)), far inside exact integer cents. */
+export const MAX_ORDER_TOTAL: Minor = 9_999_999_999_999_99;
+
 /** One line of a stock reservation, as the products service prices it. */
 export interface ReservedLine {
   productId: string;
@@ -149,6 +152,11 @@ export function priceOrder(command: PlaceOrderCommand, reserved: readonly Reserv
     };
   });
   const total = items.reduce((sum, item) => sum + item.lineTotal, 0);
+  if (total > MAX_ORDER_TOTAL) {
+    throw AppError.validation([
+      { in: 'body', field: 'items', message: `the order total may not exceed ${fromMinor(MAX_ORDER_TOTAL)}` },
+    ]);
+  }
   if (command.expectedTotal !== undefined && command.expectedTotal !== total) {
     mismatches.push({
       field: 'total_amount',

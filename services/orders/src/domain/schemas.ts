@@ -12,7 +12,8 @@ const Money = (description: string) =>
   Type.Number({ minimum: 0, maximum: MAX_AMOUNT, description: `${description} At most two decimals.` });
 
 const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
-const Sku = Type.String({ minLength: 1, maxLength: 64 });
+/** As the products service defines a SKU: letters, digits, dot, underscore, dash; 1–64 characters. */
+const Sku = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. USD.' });
 const Status = Type.Union(
   ORDER_STATUSES.map((status) => Type.Literal(status)),
