@@ -1,6 +1,6 @@
 // Bundles every service entry point with esbuild into services/<svc>/dist/<entry>.mjs: one file per
 // entry, what the images and Lambda zips ship. Drivers a store does not use stay lazy imports.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 // `node scripts/build.ts products` builds one service (what each Dockerfile does); no argument builds all.
@@ -30,31 +30,48 @@ const external = [
 
 const report: Record<string, number> = {};
 for (const service of services) {
-  for (const entry of entries) {
-    const outfile = `services/${service}/dist/${entry}.mjs`;
-    const result = await build({
-      entryPoints: [`services/${service}/src/${entry}.ts`],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'esm',
-      minify: true,
-      sourcemap: 'linked',
-      metafile: true,
-      external,
-      legalComments: 'none',
-      // ESM bundles of CommonJS dependencies still call require(): give them one.
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-      logLevel: 'warning',
-    });
-    await mkdir(`services/${service}/dist`, { recursive: true });
-    await writeFile(`services/${service}/dist/${entry}.meta.json`, JSON.stringify(result.metafile));
-    report[outfile] = (await stat(outfile)).size;
+  const outdir = `services/${service}/dist`;
+  await rm(outdir, { recursive: true, force: true });
+  // Code splitting keeps each store's driver (and its native addon) in a chunk that is loaded only
+  // when that store is chosen: an orders instance on DynamoDB never loads an SQL driver, and back.
+  const result = await build({
+    entryPoints: entries.map((entry) => `services/${service}/src/${entry}.ts`),
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
+    external,
+    legalComments: 'none',
+    // ESM bundles of CommonJS dependencies still call require(): give them one.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+  for (const [file, output] of Object.entries(result.metafile.outputs)) {
+    if (!file.endsWith('.map')) report[file] = output.bytes;
   }
 }
-for (const [file, size] of Object.entries(report)) {
-  console.log(`${file}  ${(size / 1024 / 1024).toFixed(2)} MB`);
+const total = (prefix: string) =>
+  Object.entries(report)
+    .filter(([file]) => file.startsWith(prefix))
+    .reduce((sum, [, bytes]) => sum + bytes, 0);
+for (const service of services) {
+  const dir = `services/${service}/dist`;
+  console.log(
+    `${dir}: ${(total(dir) / 1024 / 1024).toFixed(2)} MB in ${Object.keys(report).filter((f) => f.startsWith(dir)).length} files`,
+  );
+  for (const entry of entries) {
+    console.log(
+      `  ${entry}.mjs  ${((report[`${dir}/${entry}.mjs`] ?? 0) / 1024).toFixed(0)} kB (+ shared chunks)`,
+    );
+  }
 }

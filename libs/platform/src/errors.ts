@@ -148,7 +148,15 @@ export function toAppError(error: unknown): AppError {
     return AppError.unauthenticated('The bearer token is not valid.');
   }
   if (has('NotFoundError')) return AppError.notFound();
-  if (has('UniqueConstraintViolationException', 'ER_DUP_ENTRY', '23505', 'SQLITE_CONSTRAINT_UNIQUE')) {
+  if (
+    has(
+      'UniqueConstraintViolationException',
+      'ER_DUP_ENTRY',
+      '23505',
+      'SQLITE_CONSTRAINT_UNIQUE',
+      'SQLITE_CONSTRAINT_PRIMARYKEY',
+    )
+  ) {
     return new AppError(409, 'duplicate', 'A resource with the same unique key already exists.');
   }
   if (

@@ -139,6 +139,16 @@ export function openApiDocument(
       const isProblem = Number(status) >= 400;
       responses[status] = {
         description: response.description,
+        ...(response.headers
+          ? {
+              headers: Object.fromEntries(
+                Object.entries(response.headers).map(([name, description]) => [
+                  name,
+                  { description, schema: { type: 'string' } },
+                ]),
+              ),
+            }
+          : {}),
         ...(response.schema || isProblem
           ? {
               content: {

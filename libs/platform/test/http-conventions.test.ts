@@ -38,7 +38,9 @@ const routes = [
     summary: 'Create a widget',
     access: 'public',
     body: Widget,
-    responses: { 201: { description: 'created', schema: Widget } },
+    responses: {
+      201: { description: 'created', schema: Widget, headers: { location: 'Where the widget is' } },
+    },
     handler: ({ body }, ctx) => {
       ctx.status = 201;
       ctx.body = body;
@@ -248,6 +250,9 @@ describe('HTTP conventions', () => {
     expect(document.paths['/widgets'].post.requestBody.content['application/json'].schema).toMatchObject({
       additionalProperties: false,
       required: ['name', 'quantity'],
+    });
+    expect(document.paths['/widgets'].post.responses['201'].headers).toEqual({
+      location: { description: 'Where the widget is', schema: { type: 'string' } },
     });
     expect(document.paths['/widgets/{id}'].get.parameters).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true })]),

@@ -6,15 +6,19 @@ import type { Logger } from '@shop/platform';
 import type { SqlDatabase } from './sql-database.ts';
 
 /**
- * `database/orders`: beside the bundle in the image (`/app/dist/*.mjs` → `/app/database/orders`), or at
- * the repository root when running from source. MIGRATIONS_DIR overrides both.
+ * `database/orders`: beside the bundle in the image (`/app/dist/chunks/*.mjs` → `/app/database/orders`),
+ * in the repository when the bundle runs from `services/orders/dist/chunks`, or at the repository root
+ * when running from source (`src/data-access/sql`). MIGRATIONS_DIR overrides all of them.
  */
 export function defaultMigrationsDir(): string {
+  const source = fileURLToPath(new URL('../../../../../database/orders', import.meta.url));
   const candidates = [
-    new URL('../database/orders', import.meta.url),
-    new URL('../../../../../database/orders', import.meta.url),
+    new URL('../../database/orders', import.meta.url),
+    new URL('../../../../database/orders', import.meta.url),
   ].map((url) => fileURLToPath(url));
-  return candidates.find((dir) => existsSync(dir)) ?? candidates[1]!;
+  return import.meta.url.includes('/src/data-access/')
+    ? source
+    : (candidates.find((dir) => existsSync(dir)) ?? candidates[0]!);
 }
 
 const MIGRATION_FILE = /^V(\d{3,})__[\w-]+\.sql$/;
