@@ -40,11 +40,12 @@ start_stores() {
     echo "!!! no PostgreSQL client on this machine: PostgreSQL suites will be skipped" >&2
   fi
 
-  local emulator=node_modules/amplify-dynamodb-simulator/emulator
+  local emulator; emulator="$(pwd)/node_modules/amplify-dynamodb-simulator/emulator"
   if [ -z "${TEST_DYNAMODB_ENDPOINT:-}" ] && command -v java >/dev/null 2>&1 && [ -f "$emulator/DynamoDBLocal.jar" ]; then
     local port; port=$(free_port)
-    java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
-      -inMemory -port "$port" >/tmp/dynamodb-local-$port.log 2>&1 &
+    # From a scratch folder: DynamoDB Local writes a metadata file into its working directory.
+    (cd "$(mktemp -d)" && exec java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
+      -inMemory -disableTelemetry -port "$port") >/tmp/dynamodb-local-$port.log 2>&1 &
     DYNAMO_PID=$!
     wait_for 60 node -e "fetch('http://127.0.0.1:$port').then(()=>process.exit(0),()=>process.exit(1))" \
       || { echo "DynamoDB Local did not start" >&2; return 1; }
