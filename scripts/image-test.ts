@@ -72,13 +72,25 @@ function check(condition: unknown, message: string): asserts condition {
   console.log(`  ok  ${message}`);
 }
 
-/** Fires `count` requests at once, sends SIGTERM once the first is answered, and sorts the outcomes. */
+/** Runs the container CLI without blocking the event loop (requests in flight must keep flowing). */
+const shAsync = (args: string[]) =>
+  new Promise<void>((done, fail) =>
+    spawn(cli, args, { stdio: 'ignore' }).on('exit', (code) =>
+      code === 0 ? done() : fail(new Error(`${cli} ${args.join(' ')}: ${code}`)),
+    ),
+  );
+
+/**
+ * Sends `count` requests at once and, when every one has been written to the server and the first is
+ * answered, sends SIGTERM: each of them is in flight, so each must be answered.
+ */
 async function sigtermUnderLoad(name: string, url: string, count = 40) {
-  const outcomes = { answered: 0, refused: 0, cut: 0 };
+  const outcomes = { answered: 0, refused: 0, cut: 0, errors: new Set<string>() };
   let first: () => void = () => undefined;
   const firstAnswered = new Promise<void>((done) => {
     first = done;
   });
+  const sent: Promise<void>[] = [];
   const one = () =>
     new Promise<void>((done) => {
       const req = request(url, { agent: false }, (res) => {
@@ -88,23 +100,28 @@ async function sigtermUnderLoad(name: string, url: string, count = 40) {
           first();
           done();
         });
-        res.on('error', () => {
+        res.on('error', (error: NodeJS.ErrnoException) => {
+          outcomes.errors.add(`response: ${error.code ?? error.message}`);
           outcomes.cut++;
           done();
         });
       });
+      sent.push(new Promise<void>((written) => req.on('finish', () => written())));
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ECONNREFUSED') outcomes.refused++;
-        else outcomes.cut++;
+        else {
+          outcomes.errors.add(`request: ${error.code ?? error.message}`);
+          outcomes.cut++;
+        }
         done();
       });
       req.end();
     });
   const all = Promise.all(Array.from({ length: count }, one));
-  await firstAnswered;
+  await Promise.all([firstAnswered, ...sent]);
   const started = Date.now();
-  sh(['kill', '--signal', 'TERM', name], { quiet: true });
-  sh(['wait', name], { quiet: true });
+  await shAsync(['kill', '--signal', 'TERM', name]);
+  await shAsync(['wait', name]);
   const stoppedIn = Date.now() - started;
   await all;
   return { ...outcomes, stoppedIn };
@@ -245,7 +262,7 @@ try {
     const result = await sigtermUnderLoad(name, url);
     check(
       result.cut === 0,
-      `${name}: every accepted request answered (${result.answered} answered, ${result.refused} refused after close)`,
+      `${name}: every accepted request answered (${result.answered} answered, ${result.refused} refused after close${result.cut ? `, ${result.cut} cut: ${[...result.errors].join(', ')}` : ''})`,
     );
     check(result.stoppedIn < 2000, `${name}: exited ${result.stoppedIn} ms after SIGTERM`);
     const code = sh(['inspect', '--format', '{{.State.ExitCode}}', name], { quiet: true }).trim();
