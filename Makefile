@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 help: ## list targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
 install: ## install dependencies exactly as locked
 	npm ci
@@ -36,3 +36,6 @@ ci: ## what CI runs, on this machine
 	bash .ci/run
 
 .PHONY: help install check typecheck lint format test build start image-test ci
+
+# Cloud deploys: deploy-aws|gcp|azure, plan-*, destroy-*, storefront-config PROVIDER=…
+include deploy/deploy.mk

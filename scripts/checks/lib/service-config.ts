@@ -1,0 +1,123 @@
+// Each service's real configuration schema and loader, and the check that a deployment's environment
+// satisfies them: every variable the schema requires (no default) is set, the service's own loader
+// accepts the environment, and (for the HTTP service) so does authSettingsFromConfig, exactly as the
+// service does at start. A variable made required in a schema fails this check until every deployment sets it.
+import { type AuthConfig, authSettingsFromConfig, ConfigError } from '@shop/platform';
+import type { TObject } from 'typebox';
+import { loadOrdersConfig, OrdersConfigSchema } from '../../../services/orders/src/config.ts';
+import { loadProductsConfig, ProductsConfigSchema } from '../../../services/products/src/config.ts';
+import type { DeployedEnv, Deployment, Provider, Service } from './deployments.ts';
+
+export interface ServiceConfig {
+  schema: TObject;
+  load(env: NodeJS.ProcessEnv): Record<string, unknown>;
+}
+
+export const serviceConfigs: Record<Service, ServiceConfig> = {
+  products: { schema: ProductsConfigSchema, load: loadProductsConfig },
+  orders: { schema: OrdersConfigSchema, load: loadOrdersConfig },
+};
+
+/** Variables the schema requires and gives no default: a deployment must set each one. */
+export function requiredVariables(schema: TObject): string[] {
+  const required = (schema.required as string[] | undefined) ?? [];
+  return required.filter((name) => !('default' in (schema.properties[name] as object)));
+}
+
+const problemsOf = (error: unknown): string[] =>
+  error instanceof ConfigError ? error.problems : [String((error as Error).message ?? error)];
+
+/** What each cloud's deployment is meant to configure, beyond what the schemas require. */
+const authProviderOf: Record<Provider, string> = { aws: 'cognito', gcp: 'firebase', azure: 'entra' };
+const ordersStoreOf: Record<Provider, string> = { aws: 'dynamodb', gcp: 'sql', azure: 'sql' };
+
+function databaseUrlProblems(url: string | undefined, scheme: string): string[] {
+  if (url === undefined || url === '')
+    return ['DATABASE_URL is not set (the service would fall back to SQLite)'];
+  if (!url.startsWith(`${scheme}://`))
+    return [`DATABASE_URL must be a ${scheme}:// URL, not ${url.split(':')[0]}:`];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return ['DATABASE_URL is not a URL (does the password need escaping?)'];
+  }
+  const problems: string[] = [];
+  if (!parsed.hostname) problems.push('DATABASE_URL has no host');
+  if (!parsed.username || !parsed.password) problems.push('DATABASE_URL has no user or password');
+  if (parsed.pathname.length < 2) problems.push('DATABASE_URL names no database');
+  if (parsed.search || parsed.hash)
+    problems.push('DATABASE_URL has a query or fragment (a password character to escape?)');
+  return problems;
+}
+
+/** Everything wrong with one deployment's environment; empty when the service would start as intended. */
+export function checkDeployment(
+  deployment: Deployment,
+  deployed: DeployedEnv,
+  config: ServiceConfig = serviceConfigs[deployment.service],
+): string[] {
+  const { env, sources } = deployed;
+  const problems: string[] = [];
+  for (const name of requiredVariables(config.schema)) {
+    if (env[name] === undefined || env[name] === '')
+      problems.push(`${name} is required by the schema and not set`);
+  }
+  let loaded: Record<string, unknown> | undefined;
+  try {
+    loaded = config.load(env);
+  } catch (error) {
+    problems.push(...problemsOf(error).map((problem) => `config: ${problem}`));
+  }
+  if (loaded && deployment.role === 'server') {
+    try {
+      authSettingsFromConfig(loaded as AuthConfig);
+    } catch (error) {
+      problems.push(...problemsOf(error).map((problem) => `auth: ${problem}`));
+    }
+  }
+
+  // What the deployment is for.
+  if (env.NODE_ENV !== 'production') problems.push(`NODE_ENV is ${env.NODE_ENV ?? 'unset'}, not production`);
+  if (!/\/(products|orders):/.test(deployed.image) || !deployed.image.includes(`/${deployment.service}:`)) {
+    problems.push(`runs image ${deployed.image}, not the ${deployment.service} image`);
+  }
+  const command = deployed.command?.join(' ');
+  if (deployment.role === 'migrate' && !/^node (.* )?dist\/migrate\.mjs\b/.test(command ?? '')) {
+    problems.push(`runs "${command ?? 'the image CMD'}", not node dist/migrate.mjs`);
+  }
+  if (deployment.role === 'server' && command !== undefined) {
+    problems.push(`overrides the image CMD with "${command}"`);
+  }
+  const store = deployment.service === 'orders' ? env.ORDERS_STORE : 'sql';
+  if (deployment.service === 'orders' && store !== ordersStoreOf[deployment.provider]) {
+    problems.push(
+      `ORDERS_STORE is ${store ?? 'unset'}; on ${deployment.provider} it is ${ordersStoreOf[deployment.provider]}`,
+    );
+  }
+  if (store === 'sql') {
+    const scheme = deployment.service === 'products' ? 'mysql' : 'postgresql';
+    problems.push(...databaseUrlProblems(env.DATABASE_URL, scheme));
+  } else if (sources.DYNAMODB_TABLE !== 'terraform') {
+    problems.push('DYNAMODB_TABLE is not set from the Terraform table');
+  }
+  if (deployment.role === 'server') {
+    if (env.SERVICE_NAME !== deployment.service)
+      problems.push(`SERVICE_NAME is ${env.SERVICE_NAME ?? 'unset'}, not ${deployment.service}`);
+    if (env.AUTH_PROVIDER !== authProviderOf[deployment.provider]) {
+      problems.push(
+        `AUTH_PROVIDER is ${env.AUTH_PROVIDER ?? 'unset'}; on ${deployment.provider} it is ${authProviderOf[deployment.provider]}`,
+      );
+    }
+    // Products takes the orders service's calls only when it can verify its tokens.
+    if (!env.SERVICE_TOKEN_SECRET)
+      problems.push('SERVICE_TOKEN_SECRET is not set: service tokens would be refused');
+    if (deployment.service === 'orders' && sources.PRODUCTS_URL !== 'terraform') {
+      problems.push('PRODUCTS_URL is not set (the default points at localhost)');
+    }
+    if (deployment.service === 'products' && sources.DEFAULT_TENANT !== 'terraform') {
+      problems.push('DEFAULT_TENANT is not set: anonymous visitors would see the built-in "demo" store');
+    }
+  }
+  return problems;
+}
