@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 COPY libs/platform/package.json libs/platform/
 COPY services/products/package.json services/products/
 COPY services/orders/package.json services/orders/
+COPY services/storefront/package.json services/storefront/
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY libs/platform libs/platform
 RUN npx esbuild libs/platform/src/dev-issuer/cli.ts --bundle --platform=node --format=esm --target=node24 \
