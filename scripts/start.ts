@@ -12,6 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDevIssuer } from '@shop/platform/dev-issuer';
+import { buildStorefront } from '../services/storefront/build.ts';
 import { startGateway } from './local/gateway.ts';
 
 const { values } = parseArgs({
@@ -103,14 +104,19 @@ if (migrated !== 0) throw new Error('orders migration failed');
 run('products', 'services/products/src/server.ts', productsEnv);
 run('orders', 'services/orders/src/server.ts', ordersEnv);
 
+// The storefront is built on every start (well under a second), with the local config.json: same-origin
+// API through this gateway and dev-issuer sign-in. A failed build still serves the API.
+const storefront = join(root, 'services/storefront');
+try {
+  await buildStorefront({ outDir: join(storefront, 'dist') });
+} catch (error) {
+  console.error(`storefront build failed; serving the last build, if any: ${(error as Error).message}`);
+}
+
 const gateway = await startGateway({
   port: Number(values.port),
   host: '0.0.0.0',
-  staticDir: join(
-    root,
-    'services/storefront',
-    existsSync(join(root, 'services/storefront/dist')) ? 'dist' : 'public',
-  ),
+  staticDir: join(storefront, existsSync(join(storefront, 'dist/index.html')) ? 'dist' : 'public'),
   routes: [
     { prefix: '/products', target: productsUrl },
     { prefix: '/orders', target: ordersUrl },
@@ -146,7 +152,7 @@ const customer = await issuer.mint({
 });
 console.log(`
   Shop is running: ${gateway.url}
-    storefront   ${gateway.url}/
+    storefront   ${gateway.url}/              (Sign in: pick a store, a role and a user)
     products     ${gateway.url}/products
     orders       ${gateway.url}/orders            (bearer token required)
     dev issuer   ${issuer.url}  (tokens: npm run token -- --tenant demo --role admin)

@@ -88,6 +88,15 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
   return { server, url: `http://localhost:${port}` };
 }
 
+/** index.html and config.json change with every build or deploy; content-hashed assets never do. */
+function cacheControl(root: string, file: string): string {
+  if (file.endsWith('config.json') || file.endsWith('.html')) return 'no-store';
+  if (/^assets[/\\].+-[A-Z0-9]{8}\.(js|css)(\.map)?$/.test(file.slice(root.length + 1))) {
+    return 'public, max-age=31536000, immutable';
+  }
+  return 'public, max-age=300';
+}
+
 async function serveStatic(root: string, path: string, res: import('node:http').ServerResponse) {
   const relative = normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, '');
   let file = join(root, relative);
@@ -102,8 +111,7 @@ async function serveStatic(root: string, path: string, res: import('node:http').
   }
   res.writeHead(200, {
     'content-type': types[extname(file)] ?? 'application/octet-stream',
-    'cache-control':
-      file.endsWith('config.json') || file.endsWith('.html') ? 'no-store' : 'public, max-age=300',
+    'cache-control': cacheControl(root, file),
   });
   createReadStream(file)
     .on('error', () => res.destroy())

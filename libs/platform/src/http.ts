@@ -13,7 +13,10 @@ export function cors(origins: readonly string[]): Middleware {
     if (!origin || (!any && !allowed.has(origin))) return next();
     ctx.set('access-control-allow-origin', any ? '*' : origin);
     ctx.vary('origin');
-    ctx.set('access-control-expose-headers', 'etag, location, x-request-id, retry-after');
+    ctx.set(
+      'access-control-expose-headers',
+      'etag, location, x-request-id, retry-after, idempotent-replayed',
+    );
     if (ctx.method === 'OPTIONS' && ctx.get('access-control-request-method')) {
       ctx.set('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
       ctx.set(
