@@ -34,7 +34,8 @@ export function jsonBody({ limit }: { limit: number }): Middleware {
       throw new AppError(415, 'unsupported_media_type', 'Send the body as application/json.');
     }
     try {
-      ctx.request.body = JSON.parse(raw.toString('utf8'));
+      // JSON is UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not silently turned into U+FFFD.
+      ctx.request.body = JSON.parse(utf8.decode(raw));
     } catch {
       throw new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
     }
@@ -43,6 +44,9 @@ export function jsonBody({ limit }: { limit: number }): Middleware {
 }
 
 const tooLarge = () => new AppError(413, 'payload_too_large', 'The request body is too large.');
+
+/** Throws on malformed UTF-8 (overlong forms, encoded surrogates, stray bytes); a BOM stays and fails JSON.parse. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 async function readRaw(req: NodeJS.ReadableStream & { body?: unknown }, limit: number): Promise<Buffer> {
   if (Buffer.isBuffer(req.body)) {

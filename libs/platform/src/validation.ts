@@ -42,10 +42,18 @@ export function compileSchema<T extends TSchema>(schema: T, location: Location):
   return {
     schema,
     parse(value) {
+      const hostile = hostileShape(value, location);
+      if (hostile) throw AppError.validation([hostile], invalidMessage(location));
+      // Checked before Convert, which reads "1.5" as 1 and "0x10" as 16.
+      const loose = converts ? looseNumerals(schema, value, location) : [];
       const candidate = converts ? validator.Convert(validator.Default(value)) : validator.Default(value);
-      if (validator.Check(candidate)) return candidate as Static<T>;
+      if (validator.Check(candidate)) {
+        const unfit = [...loose, ...unstorableText(candidate, location, '')];
+        if (unfit.length === 0) return candidate as Static<T>;
+        throw AppError.validation(unfit, invalidMessage(location));
+      }
       const seen = new Set<string>();
-      const errors: FieldError[] = [];
+      const errors: FieldError[] = [...loose];
       for (const error of validator.Errors(candidate)) {
         // anyOf/oneOf failures repeat every branch's errors; the branch-level summary is noise.
         if (error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
@@ -54,7 +62,7 @@ export function compileSchema<T extends TSchema>(schema: T, location: Location):
         if (error.keyword === 'boolean' && error.schemaPath.endsWith('/additionalProperties')) continue;
         for (const field of fieldOf(error.instancePath, error.keyword, error.params)) {
           const key = `${field}\u0000${error.keyword}`;
-          if (seen.has(key)) continue;
+          if (seen.has(key) || loose.some((named) => named.field === field)) continue;
           seen.add(key);
           errors.push({
             in: location,
@@ -65,12 +73,81 @@ export function compileSchema<T extends TSchema>(schema: T, location: Location):
         }
       }
       if (errors.length === 0) errors.push({ in: location, field: location, message: 'is not valid' });
-      throw AppError.validation(
-        errors,
-        `The request ${location === 'params' ? 'path' : location} is not valid.`,
-      );
+      throw AppError.validation(errors, invalidMessage(location));
     },
   };
+}
+
+const invalidMessage = (location: Location) =>
+  `The request ${location === 'params' ? 'path' : location} is not valid.`;
+
+/** Far deeper than any request schema goes (an order line is three levels down). */
+const MAX_DEPTH = 32;
+
+/**
+ * What must be refused before any library walks the raw value: nesting deeper than any schema (typebox
+ * clones recursively, so depth alone could overflow the stack), and an own `__proto__` key (typebox's
+ * clone drops it, so additionalProperties never sees it). Iterative, so a hostile value cannot overflow
+ * the stack here either.
+ */
+function hostileShape(value: unknown, location: Location): FieldError | undefined {
+  const pending: Array<[unknown, number, string]> = [[value, 0, '']];
+  while (pending.length) {
+    const [current, depth, path] = pending.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= MAX_DEPTH) {
+      return { in: location, field: location, message: `is nested more than ${MAX_DEPTH} levels deep` };
+    }
+    const isArray = Array.isArray(current);
+    if (!isArray && Object.hasOwn(current, '__proto__')) {
+      return {
+        in: location,
+        field: path ? `${path}.__proto__` : '__proto__',
+        message: 'is not a known field',
+      };
+    }
+    for (const [key, child] of Object.entries(current)) {
+      pending.push([child, depth + 1, isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key]);
+    }
+  }
+  return undefined;
+}
+
+const DECIMAL = { integer: /^-?\d+$/, number: /^-?\d+(\.\d+)?$/ } as const;
+
+/** Numbers in a query, path or header must be written as plain decimals: no fractions for integers, no hex, no exponents. */
+function looseNumerals(schema: TSchema, value: unknown, location: Location): FieldError[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties;
+  if (!properties || !value || typeof value !== 'object') return [];
+  return Object.entries(properties).flatMap(([name, property]) => {
+    const text = (value as Record<string, unknown>)[name];
+    const pattern =
+      property.type === 'integer' || property.type === 'number' ? DECIMAL[property.type] : undefined;
+    return pattern && typeof text === 'string' && !pattern.test(text)
+      ? [{ in: location, field: name, message: `must be a decimal ${property.type}` }]
+      : [];
+  });
+}
+
+/**
+ * Text no store keeps as sent: NUL (PostgreSQL refuses it, others cut or choke on it) and unpaired
+ * surrogates (not Unicode: written as U+FFFD, or refused). Walks a value its schema already bounded.
+ */
+function unstorableText(value: unknown, location: Location, path: string): FieldError[] {
+  if (typeof value === 'string') {
+    return value.includes('\u0000') || !value.isWellFormed()
+      ? [{ in: location, field: path || location, message: 'must be Unicode text without NUL characters' }]
+      : [];
+  }
+  if (Array.isArray(value)) {
+    return value.flatMap((item, index) => unstorableText(item, location, `${path}[${index}]`));
+  }
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) =>
+      unstorableText(item, location, path ? `${path}.${key}` : key),
+    );
+  }
+  return [];
 }
 
 /** An object schema that rejects unknown fields: the guard against mass assignment. */

@@ -70,7 +70,10 @@ export function orderRoutes(orders: OrdersService): Route[] {
         },
       },
       async handler({ body, principal }, ctx) {
-        const key = parseIdempotencyKey(headerOf(ctx, 'idempotency-key'));
+        // Sent but empty is a key that is not valid (400), not a request without one: a client whose
+        // key came out blank would otherwise lose its retry protection without noticing.
+        const sent = ctx.headers['idempotency-key'] !== undefined;
+        const key = parseIdempotencyKey(sent ? ctx.get('idempotency-key') : undefined);
         const placed = await orders.placeOrder(requirePrincipal(principal), body, key);
         ctx.status = placed.status;
         ctx.set(placed.headers);

@@ -7,9 +7,12 @@
 export const MAX_AMOUNT = 99_999_999.99;
 export const MAX_MINOR_UNITS = 9_999_999_999;
 
-/** True when a JSON number has no more than two decimal places (1.1 and 12.34 yes, 1.234 no). */
+/**
+ * True when a JSON number has no more than two decimal places (1.1 and 12.34 yes, 1.234 no). Exact: the
+ * cents must round-trip, so 0.1 + 0.2 (0.30000000000000004) is refused rather than quietly taken as 0.30.
+ */
 export const hasAtMostTwoDecimals = (amount: number): boolean =>
-  Number.isFinite(amount) && Math.abs(amount * 100 - Math.round(amount * 100)) < 1e-6;
+  Number.isFinite(amount) && Math.round(amount * 100) / 100 === amount;
 
 /** 12.34 → 1234. Only for amounts that passed `hasAtMostTwoDecimals`. */
 export const minorUnitsOf = (amount: number): number => Math.round(amount * 100);
