@@ -21,6 +21,8 @@ const { values } = parseArgs({
     'products-port': { type: 'string', default: '8081' },
     'orders-port': { type: 'string', default: '8082' },
     'issuer-port': { type: 'string', default: '8090' },
+    // Loopback by default: the gateway also fronts the dev issuer, which signs anyone in as anyone.
+    host: { type: 'string', default: process.env.GATEWAY_HOST ?? '127.0.0.1' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -115,7 +117,7 @@ try {
 
 const gateway = await startGateway({
   port: Number(values.port),
-  host: '0.0.0.0',
+  host: values.host,
   staticDir: join(storefront, existsSync(join(storefront, 'dist/index.html')) ? 'dist' : 'public'),
   routes: [
     { prefix: '/products', target: productsUrl },

@@ -25,8 +25,11 @@ export const BaseConfigSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 1_048_576 }),
   /** Requests still running after this are answered 503; keep it below the platform's own timeout. */
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 900_000, default: 25_000 }),
-  /** Time allowed to drain in-flight requests on SIGTERM. */
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 10_000 }),
+  /**
+   * Time allowed to drain in-flight requests on SIGTERM. Below the 10 s after which Cloud Run and
+   * `docker stop` send SIGKILL, so the pools are still closed in time.
+   */
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 8000 }),
   /** Comma-separated origins allowed by CORS (`*` for any); empty disables CORS. */
   CORS_ORIGINS: Type.String({ default: '' }),
   /** Google Cloud project, for Cloud Logging's trace correlation field. */

@@ -134,6 +134,23 @@ const errorNames = (error: unknown): string[] => {
 };
 
 /**
+ * pg and pg-pool name nothing and carry no code when the pool's acquire timeout (`connectionTimeoutMillis`)
+ * expires or the server goes away under a query: only their messages say what happened.
+ */
+const PG_CONNECTION_FAILURES =
+  /^timeout exceeded when trying to connect$|^Connection terminated due to connection timeout$|^Connection terminated unexpectedly$/;
+
+const saysConnectionFailed = (error: unknown): boolean => {
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
+    const e = current as ErrorLike & { cause?: unknown };
+    if (typeof e.message === 'string' && PG_CONNECTION_FAILURES.test(e.message)) return true;
+    current = e.cause;
+  }
+  return false;
+};
+
+/**
  * Library errors are translated here, once, at the edge. Libraries are matched by error name so that
  * the platform does not import the ORM or the AWS SDK (a service that does not use them never loads them).
  */
@@ -187,6 +204,13 @@ export function toAppError(error: unknown): AppError {
       'ETIMEDOUT',
       'EPIPE',
       'PROTOCOL_CONNECTION_LOST',
+      // PostgreSQL: connection exceptions (class 08) and the server shutting down or starting up (57P0x).
+      '08000',
+      '08003',
+      '08006',
+      '57P01',
+      '57P02',
+      '57P03',
       'ProvisionedThroughputExceededException',
       'ThrottlingException',
       'RequestLimitExceeded',
@@ -195,8 +219,11 @@ export function toAppError(error: unknown): AppError {
       'TimeoutError',
       'SQLITE_BUSY',
       'PoolTimeoutError',
+      // The ORM re-wraps driver errors under its own name, keeping their code.
+      'POOL_ACQUIRE_TIMEOUT',
       'KnexTimeoutError',
-    )
+    ) ||
+    saysConnectionFailed(error)
   ) {
     return AppError.unavailable();
   }

@@ -12,6 +12,8 @@ export interface StockReservations {
   ): Promise<ReservedLine[]>;
   /** Gives the stock back; idempotent, and a reservation that never existed is already released. */
   release(tenantId: TenantId, reservationId: string): Promise<void>;
+  /** Resolves when products answers for the reservation (whatever its state); 503 when it cannot be reached. */
+  ensureReachable(tenantId: TenantId, reservationId: string): Promise<void>;
 }
 
 export interface ProductsClientOptions {
@@ -54,8 +56,11 @@ const retryAfterOf = (response: Response): number | undefined => {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Statuses a Response is built without a body for. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
 /**
- * HTTP client of the products service. Both calls are idempotent (the reservation by its id), so each
+ * HTTP client of the products service. Every call is idempotent (the reservation by its id), so each
  * is retried on connection failures, timeouts and 5xx with capped, jittered exponential backoff; when
  * products stays unreachable the caller gets a 503 with Retry-After. Global fetch keeps connections alive.
  */
@@ -64,7 +69,7 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
 
   async function call(
     tenantId: TenantId,
-    method: 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<Response> {
@@ -74,6 +79,13 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
         // Full jitter on an exponential step: 0–100 ms, 0–200 ms, 0–400 ms ... capped at 1 s.
         await delay(Math.random() * Math.min(1000, 100 * 2 ** (attempt - 1)));
       }
+      // A timer of our own, cleared once the answer is read: an AbortSignal.timeout cannot be cleared, and
+      // firing seconds after every finished call it runs fetch's abort path each time (~7 % of the CPU).
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () => controller.abort(new DOMException('The products call timed out', 'TimeoutError')),
+        options.timeoutMs,
+      );
       try {
         const response = await fetch(`${base}${path}`, {
           method,
@@ -83,19 +95,23 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(options.timeoutMs),
+          signal: controller.signal,
         });
         if (response.status >= 500) {
           await response.body?.cancel();
           throw new TransientFailure(`products answered ${response.status}`, retryAfterOf(response));
         }
-        return response;
+        // The body is read within the same time bound, then handed on whole.
+        const bytes = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+        return new Response(bytes, { status: response.status, headers: response.headers });
       } catch (error) {
         lastFailure =
           error instanceof TransientFailure
             ? error
             : new TransientFailure(`products unreachable: ${(error as Error).message}`, undefined, error);
         options.logger.warn({ err: lastFailure, method, path, attempt }, 'products call failed');
+      } finally {
+        clearTimeout(timer);
       }
     }
     throw AppError.unavailable(
@@ -187,6 +203,19 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
         return;
       }
       return unexpected(response.status, await problemOf(response), 'the release');
+    },
+
+    async ensureReachable(tenantId, reservationId) {
+      const response = await call(
+        tenantId,
+        'GET',
+        `/stock/reservations/${encodeURIComponent(reservationId)}`,
+      );
+      if (response.ok || response.status === 404) {
+        await response.body?.cancel();
+        return;
+      }
+      return unexpected(response.status, await problemOf(response), 'a reservation lookup');
     },
   };
 }

@@ -15,6 +15,13 @@ export const ProductsConfigSchema = Type.Object({
     default: 10,
     description: 'Connections per instance; defaults to 2 on Lambda, where each instance serves one request.',
   }),
+  DB_ACQUIRE_TIMEOUT_MS: Type.Integer({
+    minimum: 50,
+    maximum: 60_000,
+    default: 5000,
+    description:
+      'Longest wait for a pooled connection (or a new one) before answering 503: a burst beyond the pool is refused fast instead of queueing until REQUEST_TIMEOUT_MS.',
+  }),
   PUBLIC_CATALOG: Type.Boolean({
     default: true,
     description: 'Anonymous visitors may read active products.',

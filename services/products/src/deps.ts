@@ -28,7 +28,12 @@ export async function buildDeps(config: ProductsConfig, options: { logger?: Logg
   const logger = options.logger ?? createLogger({ service: 'products', level: config.LOG_LEVEL });
   // Auth settings first: a misconfiguration fails before any connection is opened.
   const authenticator = createAuthenticator(authSettingsFromConfig(config));
-  const database = await openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, logger });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    poolMax: config.DB_POOL_MAX,
+    acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+    logger,
+  });
   if (config.MIGRATE_ON_START) {
     const applied = await applyMigrations(database);
     logger.info({ applied, engine: database.engine }, 'migrations applied on start');

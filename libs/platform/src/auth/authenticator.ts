@@ -6,6 +6,7 @@ import { invalidCredentials, verificationFailure } from './failures.ts';
 import { gatewayPrincipalReader } from './gateway.ts';
 import { SERVICE_TOKEN_TYPE, serviceTokenVerifier } from './service-token.ts';
 import { userTokenVerifier } from './user-token.ts';
+import { verifiedTokens } from './verified-tokens.ts';
 
 export interface AuthRequest {
   headers: IncomingHttpHeaders;
@@ -39,12 +40,14 @@ function isServiceToken(token: string): boolean {
  */
 export function createAuthenticator(settings: AuthSettings): Authenticator {
   const readGatewayPrincipal = gatewayPrincipalReader(settings.gateways);
-  const verifyUserToken = userTokenVerifier(settings);
+  // One memory of verified tokens for both kinds, read before the header is even decoded.
+  const verified = verifiedTokens();
+  const verifyUserToken = userTokenVerifier(settings, verified);
   const verifyServiceToken = settings.serviceTokens
-    ? serviceTokenVerifier({
-        ...settings.serviceTokens,
-        clockToleranceSeconds: settings.clockToleranceSeconds,
-      })
+    ? serviceTokenVerifier(
+        { ...settings.serviceTokens, clockToleranceSeconds: settings.clockToleranceSeconds },
+        verified,
+      )
     : refuseServiceToken;
 
   return {
@@ -53,6 +56,8 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
       if (fromGateway) return fromGateway;
       const token = bearerToken(request.headers.authorization);
       if (token === undefined) return null;
+      const remembered = verified.recall(token, Date.now());
+      if (remembered) return remembered;
       const verify = isServiceToken(token) ? verifyServiceToken : verifyUserToken;
       try {
         return await verify(token);

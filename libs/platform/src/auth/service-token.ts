@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Principal } from '../principal.ts';
 import { stringList, tenantFrom } from './claims.ts';
+import { type VerifiedTokens, verifiedTokens } from './verified-tokens.ts';
 
 /**
  * The JWT `typ` of service credentials (RFC 8725 §3.11 explicit typing). It routes a token to the
@@ -82,10 +83,15 @@ export interface ServiceTokenVerifierOptions {
 /** Verifies a service credential and turns it into a `service` principal with its scopes. */
 export function serviceTokenVerifier(
   options: ServiceTokenVerifierOptions,
+  // The caller reuses its token for minutes: remember it once verified (never past exp or max age).
+  verified: VerifiedTokens = verifiedTokens(),
 ): (token: string) => Promise<Principal> {
   const key = keyOf(options.secret);
 
   return async function verifyServiceToken(token) {
+    const now = Date.now();
+    const remembered = verified.recall(token, now);
+    if (remembered) return remembered;
     const { payload } = await jwtVerify(token, key, {
       algorithms: [ALGORITHM],
       typ: SERVICE_TOKEN_TYPE,
@@ -97,7 +103,7 @@ export function serviceTokenVerifier(
     if (typeof payload.iss !== 'string' || !SERVICE_NAME.test(payload.iss)) {
       throw new errors.JWTClaimValidationFailed('unexpected "iss" claim value', payload, 'iss');
     }
-    return {
+    const principal: Principal = {
       tenantId: tenantFrom(payload, ['tenant_id']),
       userId: `service:${payload.iss}`,
       email: null,
@@ -105,5 +111,8 @@ export function serviceTokenVerifier(
       provider: 'service',
       scopes: stringList(payload.scope),
     };
+    const expiresAt = Math.min(payload.exp ?? 0, (payload.iat ?? 0) + MAX_TTL_SECONDS) * 1000;
+    verified.remember(token, principal, expiresAt, now);
+    return principal;
   };
 }

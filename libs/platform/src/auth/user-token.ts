@@ -3,16 +3,24 @@ import type { Principal } from '../principal.ts';
 import { principalFrom } from './claims.ts';
 import type { AuthSettings } from './config.ts';
 import { remoteKeySource } from './key-source.ts';
+import { type VerifiedTokens, verifiedTokens } from './verified-tokens.ts';
 
 /**
  * Verifies a user's bearer token against the issuer's published keys: signature with a pinned
  * asymmetric algorithm, `iss`, `aud` (or Cognito's `client_id`), `exp` (required) and `nbf`.
+ * A token that verified is remembered for up to a minute, never past `exp` (see verified-tokens.ts).
  */
-export function userTokenVerifier(settings: AuthSettings): (token: string) => Promise<Principal> {
+export function userTokenVerifier(
+  settings: AuthSettings,
+  verified: VerifiedTokens = verifiedTokens(),
+): (token: string) => Promise<Principal> {
   const keys = remoteKeySource(settings);
   const isCognito = settings.provider === 'cognito';
 
   return async function verifyUserToken(token) {
+    const now = Date.now();
+    const remembered = verified.recall(token, now);
+    if (remembered) return remembered;
     const { payload } = await jwtVerify(token, keys, {
       issuer: settings.issuer,
       // Cognito access tokens carry no `aud`; checkCognitoClient checks the audience of both kinds.
@@ -22,7 +30,9 @@ export function userTokenVerifier(settings: AuthSettings): (token: string) => Pr
       requiredClaims: ['exp'],
     });
     if (isCognito) checkCognitoClient(payload, settings);
-    return principalFrom(payload, settings.claims, settings.provider);
+    const principal = principalFrom(payload, settings.claims, settings.provider);
+    verified.remember(token, principal, (payload.exp ?? 0) * 1000, now);
+    return principal;
   };
 }
 

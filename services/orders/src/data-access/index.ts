@@ -12,7 +12,8 @@ export type StoreConfig = Pick<
   | 'DYNAMODB_ENDPOINT'
   | 'AWS_REGION'
   | 'REQUEST_TIMEOUT_MS'
->;
+> &
+  Partial<Pick<OrdersConfig, 'DB_ACQUIRE_TIMEOUT_MS'>>;
 
 /**
  * Opens the store ORDERS_STORE names. Each branch imports its own driver, so a service on DynamoDB
@@ -38,7 +39,7 @@ export async function openOrderStore(
     import('./sql/sql-order-store.ts'),
     import('./sql/migrations.ts'),
   ]);
-  const db = await openSqlDatabase(config.DATABASE_URL, config.DB_POOL_MAX);
+  const db = await openSqlDatabase(config.DATABASE_URL, config.DB_POOL_MAX, config.DB_ACQUIRE_TIMEOUT_MS);
   try {
     if (options.migrate) await migrateSql(db, logger, config.MIGRATIONS_DIR);
   } catch (error) {

@@ -39,6 +39,24 @@ export interface Page {
 
 const orderNotFound = () => AppError.notFound('Order');
 
+/** Checks of an order write of unknown outcome, backing off from 250 ms to 30 s: about 10 minutes in all. */
+const SETTLE_ATTEMPTS = 25;
+
+/** The store failed while writing an order and could not say afterwards whether it had written it. */
+class WriteOutcomeUnknown extends AppError {
+  constructor(cause: unknown) {
+    super(
+      503,
+      'dependency_unavailable',
+      'The store is unavailable; retry shortly (with the same Idempotency-Key).',
+      {
+        headers: { 'retry-after': '2' },
+        cause,
+      },
+    );
+  }
+}
+
 /** The use cases of the orders service, each a short story over the store and the products service. */
 export class OrdersService {
   readonly #store: OrderStore;
@@ -59,7 +77,8 @@ export class OrdersService {
 
   /**
    * Validate → claim the Idempotency-Key → reserve stock under the new order's id → check the client's
-   * prices against the reservation → write the order. Anything failing after the reservation releases it.
+   * prices against the reservation → write the order. Anything failing after the reservation releases it,
+   * unless the store cannot say whether the order was written (then the stock and the claim stay).
    */
   async placeOrder(
     principal: Principal,
@@ -89,7 +108,9 @@ export class OrdersService {
       response =
         recovered || created(await this.#createOrder(principal, tenantId, command, claim.record.orderId));
     } catch (error) {
-      await this.#idempotency.release(claim.record);
+      // An order that may have been written keeps its claim: a retry waits, then takes the stale claim over
+      // and answers that order if it is there (never a second one).
+      if (!(error instanceof WriteOutcomeUnknown)) await this.#idempotency.release(claim.record);
       throw error;
     }
     await this.#idempotency.complete(claim.record, response);
@@ -121,9 +142,11 @@ export class OrdersService {
   }
 
   /**
-   * Moves an order along its lifecycle. Cancelling gives the stock back first: if products cannot be
-   * reached the order stays as it was (503), and because the release is idempotent by the order id, a
-   * retried cancel never returns the stock twice.
+   * Moves an order along its lifecycle. A cancel first makes sure products answers (if it cannot be reached
+   * the order stays as it was, 503), then writes the status — the conditional write decides between
+   * concurrent changes — and only then gives the stock back, idempotently by the order id. Giving it back
+   * before the write would leave an order whose write failed, or that an admin moved on meanwhile, live
+   * without its stock: sold twice.
    */
   async changeStatus(
     principal: Principal,
@@ -134,23 +157,17 @@ export class OrdersService {
     const tenantId = tenantOf(principal);
     const actor = isAdmin(principal) ? 'admin' : 'customer';
     let order = await this.#visibleOrder(principal, orderId);
-    let released = false;
     for (let attempt = 0; ; attempt++) {
       const refusal = refusalOf(order, body.status, actor, ifMatch);
       if (refusal) {
-        if (released && order.status !== 'CANCELLED') {
-          // Lost a race after giving the stock back (e.g. an admin shipped it meanwhile): say so loudly.
-          this.#logger.error(
-            { order_id: orderId, status: order.status },
-            'stock was released for an order that changed concurrently and was not cancelled',
-          );
+        // A cancel that finds the order cancelled already — by a twin, or by its own write that a driver's
+        // retry then met as a conflict — makes sure the stock went back (the release is idempotent).
+        if (body.status === 'CANCELLED' && order.status === 'CANCELLED') {
+          await this.#releaseCancelled(tenantId, orderId);
         }
         throw refusal;
       }
-      if (body.status === 'CANCELLED' && !released) {
-        await this.#stock.release(tenantId, order.orderId);
-        released = true;
-      }
+      if (body.status === 'CANCELLED') await this.#stock.ensureReachable(tenantId, order.orderId);
       const change = {
         from: order.status,
         to: body.status,
@@ -159,8 +176,23 @@ export class OrdersService {
         byEmail: principal.email,
         reason: body.reason ?? null,
       };
-      const result = await this.#store.updateStatus(tenantId, orderId, order.version, change);
-      if (result.outcome === 'updated') return result.order;
+      let result: Awaited<ReturnType<OrderStore['updateStatus']>>;
+      try {
+        result = await this.#store.updateStatus(tenantId, orderId, order.version, change);
+      } catch (error) {
+        // The store may have cancelled the order before its answer was lost: once it can say, a cancelled
+        // order gives its stock back (the release is idempotent).
+        if (body.status === 'CANCELLED') {
+          void this.#settleLater(tenantId, orderId, async (found) => {
+            if (found?.status === 'CANCELLED') await this.#releaseCancelled(tenantId, orderId);
+          });
+        }
+        throw error;
+      }
+      if (result.outcome === 'updated') {
+        if (body.status === 'CANCELLED') await this.#releaseCancelled(tenantId, orderId);
+        return result.order;
+      }
       if (result.outcome === 'not_found') throw orderNotFound();
       if (attempt >= 3) {
         throw AppError.conflict('conflict', 'The order is changing concurrently; retry shortly.');
@@ -175,12 +207,69 @@ export class OrdersService {
       const priced = priceOrder(command, reserved);
       if (priced.mismatches.length) throw priceMismatch(priced);
       const order = this.#newOrder(principal, tenantId, orderId, command, priced);
-      await this.#store.create(order);
+      await this.#writeOrder(tenantId, order);
       return order;
     } catch (error) {
-      await this.#releaseAfterFailure(tenantId, orderId);
+      if (error instanceof WriteOutcomeUnknown) {
+        // Giving the stock back now could sell it twice: it stays reserved until the store can say.
+        this.#logger.warn(
+          { err: error.cause, order_id: orderId },
+          'order write of unknown outcome: stock kept',
+        );
+        void this.#settleLater(tenantId, orderId, async (found) => {
+          if (!found) await this.#releaseAfterFailure(tenantId, orderId);
+        });
+      } else {
+        await this.#releaseAfterFailure(tenantId, orderId);
+      }
       throw error;
     }
+  }
+
+  /**
+   * A failed write may have landed: the store went away after writing but before answering, or a driver's
+   * own retry of a write that had landed was refused as a duplicate (order ids are new each time, so a
+   * duplicate is this very order). Ask the store: written is success, absent is a failure to undo; when it
+   * cannot answer, the outcome is unknown.
+   */
+  async #writeOrder(tenantId: TenantId, order: Order): Promise<void> {
+    try {
+      await this.#store.create(order);
+    } catch (error) {
+      let found: Order | undefined;
+      try {
+        found = await this.#store.get(tenantId, order.orderId);
+      } catch {
+        throw new WriteOutcomeUnknown(error);
+      }
+      if (!found) throw error;
+    }
+  }
+
+  /**
+   * Settles a write of unknown outcome in the background: reads the order once the store answers again and
+   * hands it (or undefined, when it is not there) to `settle`.
+   */
+  async #settleLater(
+    tenantId: TenantId,
+    orderId: string,
+    settle: (found: Order | undefined) => Promise<void>,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** attempt)).unref());
+      let found: Order | undefined;
+      try {
+        found = await this.#store.get(tenantId, orderId);
+      } catch {
+        continue;
+      }
+      await settle(found);
+      return;
+    }
+    this.#logger.error(
+      { order_id: orderId },
+      'the store never answered after a write of unknown outcome: check the order’s stock reservation',
+    );
   }
 
   async #reserve(tenantId: TenantId, orderId: string, command: PlaceOrderCommand) {
@@ -193,6 +282,22 @@ export class OrdersService {
         void this.#releaseAfterFailure(tenantId, orderId);
       }
       throw error;
+    }
+  }
+
+  /**
+   * The order is cancelled: its stock goes back. Should products fail in between (it answered a moment ago),
+   * the order stays cancelled with its stock held, never sold twice; the log names the reservation, and
+   * another cancel of the order releases it again.
+   */
+  async #releaseCancelled(tenantId: TenantId, orderId: string): Promise<void> {
+    try {
+      await this.#stock.release(tenantId, orderId);
+    } catch (error) {
+      this.#logger.error(
+        { err: error, order_id: orderId },
+        'the order is cancelled but its stock reservation could not be released: release it by hand',
+      );
     }
   }
 

@@ -3,7 +3,13 @@ import { dirname } from 'node:path';
 import type { MikroORM, Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { Logger } from '@shop/platform';
+import {
+  boundPoolWaits,
+  type CallbackPool,
+  type Logger,
+  type PromisePool,
+  releaseEndedClients,
+} from '@shop/platform';
 import { entities } from './entities.ts';
 import { migrationsOf } from './migrations.ts';
 
@@ -42,6 +48,8 @@ export interface Database {
 export interface OpenDatabaseOptions {
   url: string;
   poolMax: number;
+  /** Longest wait for a pooled connection before the query fails (503); unbounded when absent. */
+  acquireTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -49,7 +57,12 @@ export interface OpenDatabaseOptions {
  * Starts MikroORM on the configured engine. Drivers are imported on demand, so a MySQL deployment never
  * loads the SQLite native module and the other way round.
  */
-export async function openDatabase({ url, poolMax, logger }: OpenDatabaseOptions): Promise<Database> {
+export async function openDatabase({
+  url,
+  poolMax,
+  acquireTimeoutMs,
+  logger,
+}: OpenDatabaseOptions): Promise<Database> {
   const target = databaseTargetOf(url);
   const log = logger.child({ component: 'orm' });
   const common: Partial<Options> = {
@@ -74,11 +87,21 @@ export async function openDatabase({ url, poolMax, logger }: OpenDatabaseOptions
     case 'mysql': {
       const { MikroORM } = await import('@mikro-orm/mysql');
       orm = await MikroORM.init({ ...common, clientUrl: target.location } as never);
+      // mysql2 has no acquire timeout of its own: bound the wait on its pool.
+      if (acquireTimeoutMs !== undefined) {
+        const connection = orm.em.getConnection() as unknown as { getNativeClient(): Promise<CallbackPool> };
+        boundPoolWaits(await connection.getNativeClient(), acquireTimeoutMs);
+      }
       break;
     }
     case 'postgresql': {
       const { MikroORM } = await import('@mikro-orm/postgresql');
-      orm = await MikroORM.init({ ...common, clientUrl: target.location } as never);
+      // pg's pool bounds the wait for a connection (pooled or new) itself.
+      const driverOptions = {
+        ...(acquireTimeoutMs === undefined ? {} : { connectionTimeoutMillis: acquireTimeoutMs }),
+        onPoolCreated: (pool: PromisePool) => releaseEndedClients(pool),
+      };
+      orm = await MikroORM.init({ ...common, clientUrl: target.location, driverOptions } as never);
       break;
     }
     case 'sqlite': {

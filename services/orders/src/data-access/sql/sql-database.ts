@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { boundPoolWaits, type CallbackPool, type PromisePool, releaseEndedClients } from '@shop/platform';
 
 export type SqlEngine = 'sqlite' | 'mysql' | 'postgresql';
 
@@ -43,7 +44,12 @@ interface MinimalConnection {
  * PostgreSQL never loads better-sqlite3 or mysql2). The store uses SQL through MikroORM's connection:
  * the queries it needs (conditional updates, keyset pages, compare-and-swap) are plainer that way.
  */
-export async function openSqlDatabase(url: string, poolMax: number): Promise<SqlDatabase> {
+export async function openSqlDatabase(
+  url: string,
+  poolMax: number,
+  /** Longest wait for a pooled connection before the query fails (503); unbounded when absent. */
+  acquireTimeoutMs?: number,
+): Promise<SqlDatabase> {
   const engine = engineOf(url);
   const common = {
     entities: [],
@@ -61,9 +67,19 @@ export async function openSqlDatabase(url: string, poolMax: number): Promise<Sql
   } else if (engine === 'mysql') {
     const { MikroORM } = await import('@mikro-orm/mysql');
     orm = await MikroORM.init({ ...common, clientUrl: url.replace(/^mariadb:/, 'mysql:') });
+    // mysql2 has no acquire timeout of its own: bound the wait on its pool.
+    if (acquireTimeoutMs !== undefined) {
+      const connection = orm.em.getConnection() as unknown as { getNativeClient(): Promise<CallbackPool> };
+      boundPoolWaits(await connection.getNativeClient(), acquireTimeoutMs);
+    }
   } else {
     const { MikroORM } = await import('@mikro-orm/postgresql');
-    orm = await MikroORM.init({ ...common, clientUrl: url });
+    // pg's pool bounds the wait for a connection (pooled or new) itself.
+    const driverOptions = {
+      ...(acquireTimeoutMs === undefined ? {} : { connectionTimeoutMillis: acquireTimeoutMs }),
+      onPoolCreated: (pool: PromisePool) => releaseEndedClients(pool),
+    };
+    orm = await MikroORM.init({ ...common, clientUrl: url, driverOptions });
   }
   const connection = orm.em.getConnection() as MinimalConnection;
   const database: SqlDatabase = {
