@@ -60,3 +60,4 @@ export function engines(wanted: readonly Engine[]): EngineTarget[] {
   }
   return targets;
 }
+export * from './raw-http.ts';

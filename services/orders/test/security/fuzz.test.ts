@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import {
+  expectClientProblem,
+  expectProblem,
+  fieldsNamed,
+  fuzzOptions,
+  type Json,
+  type RawReply,
+  send,
+} from '@shop/platform/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -19,15 +28,6 @@ import {
   storeTargets,
   tokensOf,
 } from '../helpers/harness.ts';
-import {
-  expectClientProblem,
-  expectProblem,
-  fieldsNamed,
-  fuzzOptions,
-  type Json,
-  type RawReply,
-  send,
-} from './support.ts';
 
 /**
  * Property-based fuzzing of every request schema of the orders service: the create and update bodies,

@@ -4,6 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServiceTokenIssuer } from '@shop/platform';
 import { type DevIssuer, startDevIssuer } from '@shop/platform/dev-issuer';
+import {
+  expectProblem,
+  fieldsNamed,
+  type Json,
+  leakedMarkers,
+  type RawRequest,
+  send,
+} from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiOf,
@@ -22,7 +30,6 @@ import {
   storeTargets,
   tokensOf,
 } from '../helpers/harness.ts';
-import { expectProblem, fieldsNamed, type Json, leakedMarkers, type RawRequest, send } from './support.ts';
 
 /**
  * The isolation matrix of the orders service: every route × every kind of caller that is not the owner

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { expectProblem, send } from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Api,
@@ -17,7 +18,6 @@ import {
   stockOf,
   tokensOf,
 } from '../helpers/harness.ts';
-import { expectProblem, send } from './support.ts';
 
 /**
  * Mass assignment and client prices: tenant, customer, author, status, prices, versions, ids and

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServiceTokenIssuer } from '@shop/platform';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { type Json, send } from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { createLambdaHandler } from '../../src/lambda-handler.ts';
@@ -22,7 +23,6 @@ import {
   storeTargets,
   tokensOf,
 } from '../helpers/harness.ts';
-import { type Json, send } from './support.ts';
 
 /**
  * Duplicated deliveries: Lambda may invoke a function twice with the same event, and clients and proxies

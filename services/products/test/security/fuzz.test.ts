@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import {
+  expectClientProblem,
+  expectProblem,
+  fieldsNamed,
+  fuzzOptions,
+  type RawReply,
+  send,
+} from '@shop/platform/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -13,14 +21,6 @@ import {
   type Tokens,
   tokensOf,
 } from '../support/harness.ts';
-import {
-  expectClientProblem,
-  expectProblem,
-  fieldsNamed,
-  fuzzOptions,
-  type RawReply,
-  send,
-} from './support.ts';
 
 /**
  * Property-based fuzzing of every request schema of the products service: bodies, query strings, path

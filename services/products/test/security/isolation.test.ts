@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DevIssuer, startDevIssuer } from '@shop/platform/dev-issuer';
+import { expectProblem, fieldsNamed, leakedMarkers, type RawRequest, send } from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   aProduct,
@@ -15,7 +16,6 @@ import {
   type Tokens,
   tokensOf,
 } from '../support/harness.ts';
-import { expectProblem, fieldsNamed, leakedMarkers, type RawRequest, send } from './support.ts';
 
 /**
  * The isolation matrix of the products service: every route × every kind of caller that is not the

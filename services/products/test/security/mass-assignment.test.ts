@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { expectProblem, send } from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   aProduct,
@@ -11,7 +12,6 @@ import {
   type Tokens,
   tokensOf,
 } from '../support/harness.ts';
-import { expectProblem, send } from './support.ts';
 
 /**
  * Mass assignment: fields that are the server's (ids, tenant, version, timestamps) or that belong to

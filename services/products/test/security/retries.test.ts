@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { send } from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { createLambdaHandler } from '../../src/lambda-handler.ts';
@@ -14,7 +15,6 @@ import {
   type Tokens,
   tokensOf,
 } from '../support/harness.ts';
-import { send } from './support.ts';
 
 /**
  * Duplicated deliveries: Lambda may invoke a function twice with the same event, and clients and proxies

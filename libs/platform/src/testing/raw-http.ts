@@ -1,6 +1,8 @@
+// Raw HTTP probing for the security suites of every service: any bytes, any headers, the reply as sent.
 import { request } from 'node:http';
 import { expect } from 'vitest';
-import type { Json } from '../support/harness.ts';
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON, asserted whole rather than typed
+export type Json = any;
 
 /** What came back, exactly as it came: the raw text is what the marker search reads. */
 export interface RawReply {
