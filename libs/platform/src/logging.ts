@@ -110,7 +110,20 @@ export function requestLogging({ logger, googleCloudProject }: RequestLoggingOpt
       }
     }
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child(bindings);
+    // Made on first use: most requests log only their own line (below), and a child of a redacting
+    // logger is not free (its bindings are formatted and redacted when it is made).
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        child ??= logger.child(bindings);
+        return child;
+      },
+      set: (value: Logger) => {
+        child = value;
+      },
+    });
     ctx.set('x-request-id', requestId);
     const lineLogger = requestLineLoggers.get(logger);
     try {

@@ -3,6 +3,7 @@ import {
   DeadlockException,
   type FilterQuery,
   LockWaitTimeoutException,
+  type QueryResult,
   raw,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
@@ -298,14 +299,13 @@ export class MikroOrmProductRepository implements ProductRepository {
   ): Promise<Reservation> {
     const createdAt = new Date();
     // The reservation row goes first: its primary key is what makes a concurrent duplicate wait and fail.
-    await em.insert(StockReservationEntity, {
-      tenantId: tenant,
-      reservationId: request.reservationId,
-      status: 'active',
-      requestHash: request.requestHash,
-      createdAt,
-      releasedAt: null,
-    });
+    // The three writes of a reservation are plain statements on the transaction's connection: the ORM's
+    // own formatting of the values (dates, booleans per engine) and exceptions, none of its query building.
+    await em.execute(
+      'insert into stock_reservations (tenant_id, reservation_id, status, request_hash, created_at, released_at) values (?, ?, ?, ?, ?, ?)',
+      [tenant, request.reservationId, 'active', request.requestHash, createdAt, null],
+      'run',
+    );
     const products = await this.#productsNamedBy(em, tenant, request.lines);
     const failures: LineFailure[] = [];
     const resolved: { line: ReservationLineRequest; product: Product }[] = [];
@@ -334,16 +334,13 @@ export class MikroOrmProductRepository implements ProductRepository {
     for (const entry of byLockOrder) {
       const { productId } = entry.product;
       const quantity = entry.line.quantity;
-      const decremented = await em.nativeUpdate(
-        ProductEntity,
-        { tenantId: tenant, productId, isActive: true, stockQuantity: { $gte: quantity } },
-        {
-          stockQuantity: raw('stock_quantity - ?', [quantity]),
-          version: raw('version + 1'),
-          updatedAt: createdAt,
-        },
+      const decremented: QueryResult = await em.execute(
+        'update products set stock_quantity = stock_quantity - ?, version = version + 1, updated_at = ? ' +
+          'where tenant_id = ? and product_id = ? and is_active = ? and stock_quantity >= ?',
+        [quantity, createdAt, tenant, productId, true, quantity],
+        'run',
       );
-      if (decremented !== 1) short.push(entry);
+      if (decremented.affectedRows !== 1) short.push(entry);
     }
     if (failures.length || short.length) {
       throw new ReservationRefused(
@@ -362,19 +359,21 @@ export class MikroOrmProductRepository implements ProductRepository {
         unitPriceMinor: product.priceMinor,
         currency: product.currency,
       }));
-    await em.insertMany(
-      StockReservationLineEntity,
-      lines.map((line, lineNo) => ({
-        tenantId: tenant,
-        reservationId: request.reservationId,
+    await em.execute(
+      'insert into stock_reservation_lines (tenant_id, reservation_id, line_no, product_id, sku, name, quantity, unit_price, currency) values ' +
+        lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+      lines.flatMap((line, lineNo) => [
+        tenant,
+        request.reservationId,
         lineNo,
-        productId: line.productId,
-        sku: line.sku,
-        name: line.name,
-        quantity: line.quantity,
-        unitPrice: decimalOf(line.unitPriceMinor),
-        currency: line.currency,
-      })),
+        line.productId,
+        line.sku,
+        line.name,
+        line.quantity,
+        decimalOf(line.unitPriceMinor),
+        line.currency,
+      ]),
+      'run',
     );
     return { reservationId: request.reservationId, status: 'active', lines, createdAt, releasedAt: null };
   }
