@@ -1,5 +1,5 @@
-import type { Router } from '@koa/router';
-import type { Context } from 'koa';
+import { Router } from '@koa/router';
+import type { Context, Middleware } from 'koa';
 import type { Static, TSchema } from 'typebox';
 import { AppError } from './errors.ts';
 import type { Principal, Role } from './principal.ts';
@@ -198,4 +198,30 @@ export function openApiDocument(
       },
     }),
   ) as Record<string, unknown>;
+}
+
+/**
+ * Mounts declared routes and answers the rest as problems: a known path with another method is 405
+ * (`method_not_allowed`, also for methods the router does not implement), an unknown path falls through
+ * to the error handler's 404.
+ */
+export function routerFor(routes: readonly Route[]): Middleware {
+  const router = new Router();
+  mountRoutes(router, routes);
+  const notAllowed = () => new AppError(405, 'method_not_allowed', 'This path does not take that method.');
+  const matched = router.routes() as unknown as Middleware;
+  const otherMethods = router.allowedMethods({
+    throw: true,
+    methodNotAllowed: notAllowed,
+    notImplemented: notAllowed,
+  }) as unknown as Middleware;
+  return (ctx, next) => matched(ctx, () => otherMethods(ctx, next));
+}
+
+/** `GET /openapi.json`, public and before authentication: the document is built once, at app build. */
+export function serveOpenApi(document: Record<string, unknown>): Middleware {
+  return async function answerOpenApi(ctx, next) {
+    if (ctx.method !== 'GET' || ctx.path !== '/openapi.json') return next();
+    ctx.body = document;
+  };
 }

@@ -7,6 +7,7 @@ import {
   createLogger,
   errorHandler,
   health,
+  ifMatchVersion,
   jsonBody,
   mountRoutes,
   openApiDocument,
@@ -14,6 +15,7 @@ import {
   requestLogging,
   requestTimeout,
   route,
+  routerFor,
   StrictObject,
 } from '../src/index.ts';
 import { listen, type TestServer } from '../src/testing/index.ts';
@@ -264,5 +266,29 @@ describe('AppError', () => {
   it('When an error is 5xx, then it is not exposed', () => {
     expect(new AppError(500, 'internal', 'x').expose).toBe(false);
     expect(new AppError(409, 'conflict', 'x').expose).toBe(true);
+  });
+});
+
+describe('routerFor and If-Match', () => {
+  it('When a known path is called with another method, then 405 method_not_allowed problem', async () => {
+    const app = new Koa();
+    app.use(errorHandler());
+    app.use(routerFor(routes));
+    const running = await listen(app.callback());
+    try {
+      const response = await fetch(`${running.url}/widgets`, { method: 'DELETE' });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await json(response)).toMatchObject({ code: 'method_not_allowed', status: 405 });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('When If-Match is *, absent or a version, then it reads as no precondition or that version', () => {
+    expect(ifMatchVersion('*')).toBeUndefined();
+    expect(ifMatchVersion(undefined)).toBeUndefined();
+    expect(ifMatchVersion('W/"7"')).toBe(7);
+    expect(() => ifMatchVersion('"seven"')).toThrow(AppError);
   });
 });

@@ -1,16 +1,15 @@
-import { Router } from '@koa/router';
 import {
-  AppError,
   authenticate,
   cors,
   csv,
   errorHandler,
   health,
   jsonBody,
-  mountRoutes,
   openApiDocument,
   requestLogging,
   requestTimeout,
+  routerFor,
+  serveOpenApi,
 } from '@shop/platform';
 import Koa from 'koa';
 import type { Deps } from './deps.ts';
@@ -52,8 +51,6 @@ export function createApp(deps: AppDeps): Koa {
     },
     routes,
   );
-  const router = new Router();
-  mountRoutes(router, routes);
 
   const app = new Koa({ proxy: true });
   // The order, written down once: request id + logger → errors → CORS → probes → time bound → body → caller → routes.
@@ -61,20 +58,10 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler());
   app.use(cors(csv(config.CORS_ORIGINS)));
   app.use(health({ store: () => store.ping() }));
-  app.use(async function serveOpenApi(ctx, next) {
-    if (ctx.method !== 'GET' || ctx.path !== '/openapi.json') return next();
-    ctx.body = openapi;
-  });
+  app.use(serveOpenApi(openapi));
   app.use(requestTimeout(config.REQUEST_TIMEOUT_MS));
   app.use(jsonBody({ limit: config.BODY_LIMIT_BYTES }));
   app.use(authenticate(deps.authenticator));
-  app.use(router.routes());
-  app.use(
-    router.allowedMethods({
-      throw: true,
-      methodNotAllowed: () => new AppError(405, 'method_not_allowed', 'This path does not take that method.'),
-      notImplemented: () => new AppError(405, 'method_not_allowed', 'This method is not supported.'),
-    }),
-  );
+  app.use(routerFor(routes));
   return app;
 }

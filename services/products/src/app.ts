@@ -1,16 +1,15 @@
-import { Router } from '@koa/router';
 import {
-  AppError,
   authenticate,
   cors,
   csv,
   errorHandler,
   health,
   jsonBody,
-  mountRoutes,
   openApiDocument,
   requestLogging,
   requestTimeout,
+  routerFor,
+  serveOpenApi,
 } from '@shop/platform';
 import Koa from 'koa';
 import type { Deps } from './deps.ts';
@@ -38,27 +37,16 @@ export function createApp(deps: AppDeps): Koa {
     },
     routes,
   );
-  const router = new Router();
-  mountRoutes(router, routes);
-  router.get('/openapi.json', (ctx) => {
-    ctx.body = openapi;
-  });
 
   const app = new Koa({ proxy: true });
   app.use(requestLogging({ logger: deps.logger, googleCloudProject: config.GOOGLE_CLOUD_PROJECT }));
   app.use(errorHandler());
   app.use(cors(csv(config.CORS_ORIGINS)));
   app.use(health({ database: () => repository.ping() }));
+  app.use(serveOpenApi(openapi));
   app.use(requestTimeout(config.REQUEST_TIMEOUT_MS));
   app.use(jsonBody({ limit: config.BODY_LIMIT_BYTES }));
   app.use(authenticate(deps.authenticator));
-  app.use(router.routes());
-  app.use(
-    router.allowedMethods({
-      throw: true,
-      methodNotAllowed: () => new AppError(405, 'method_not_allowed', 'This path does not take that method.'),
-      notImplemented: () => new AppError(405, 'method_not_allowed', 'This method is not supported.'),
-    }),
-  );
+  app.use(routerFor(routes));
   return app;
 }

@@ -40,7 +40,5 @@ export function readerOf(ctx: Context, principal: Principal | undefined, catalog
 }
 
 /** `If-Match` as a version: undefined when absent or `*` (any current version); 412 when unreadable. */
-export function expectedVersionOf(ctx: Context): number | undefined {
-  const header = headerOf(ctx, 'if-match');
-  return header?.trim() === '*' ? undefined : ifMatchVersion(header);
-}
+export const expectedVersionOf = (ctx: Context): number | undefined =>
+  ifMatchVersion(headerOf(ctx, 'if-match'));
