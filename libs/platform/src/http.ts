@@ -1,5 +1,40 @@
-import type { Middleware } from 'koa';
+import Koa, { type Middleware } from 'koa';
 import { AppError } from './errors.ts';
+
+/**
+ * A Koa app as both services use it: behind the platform's proxy (X-Forwarded-* trusted), with JSON
+ * bodies serialized before Koa's body setter sees them.
+ *
+ * Why: the setter tests every object body with `instanceof ReadableStream`, `Blob` and `Response`, and
+ * the first read of the global `Response` makes Node load undici with tls and http2 (~3 MB of heap and
+ * 40–70 ms on the request that does it) in a process that may never call `fetch`: products never does,
+ * and every cold start paid for it on its first `/healthz`. A string leaves the setter at its first test.
+ * The bytes, Content-Type and Content-Length are Koa's own: `JSON.stringify` without spaces,
+ * `application/json; charset=utf-8` unless a JSON type (e.g. problem+json) was set first.
+ */
+export function createHttpApp(): Koa {
+  const app = new Koa({ proxy: true });
+  const koaBody = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(app.response), 'body');
+  if (!koaBody?.get || !koaBody.set) throw new Error('Koa response has no body accessor');
+  const { get, set } = koaBody;
+  Object.defineProperty(app.response, 'body', {
+    configurable: true,
+    enumerable: koaBody.enumerable ?? false,
+    get,
+    set(this: Koa.Response, value: unknown) {
+      if (!isPlainJson(value)) return set.call(this, value);
+      if (!/\bjson\b/i.test(this.type)) this.type = 'json';
+      set.call(this, JSON.stringify(value));
+    },
+  });
+  return app;
+}
+
+const isPlainJson = (value: unknown): value is object => {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null || Array.isArray(value);
+};
 
 /**
  * CORS for the storefront's origins. `*` allows any origin without credentials; an explicit list is

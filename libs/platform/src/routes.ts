@@ -47,7 +47,7 @@ export interface Route {
   body?: CompiledSchema<TSchema>;
 }
 
-/** Declares a route; its schemas are compiled here, once, and typed into the handler. */
+/** Declares a route; its schemas are typed into the handler and compiled into validators on first use. */
 export function route<P extends TSchema, Q extends TSchema, B extends TSchema>(
   spec: RouteSpec<P, Q, B>,
 ): Route {

@@ -35,13 +35,19 @@ export interface CompiledSchema<T extends TSchema> {
   parse(value: unknown): Static<T>;
 }
 
-/** Compiles once; call at module load or app build, never per request. */
+/**
+ * A validator for one schema, compiled on its first use and kept: never per request. Compiling at the
+ * first use rather than at app build keeps code generation off the cold start (a fresh instance
+ * compiles only the routes it is asked for); the schemas are still checked by every route's tests.
+ */
 export function compileSchema<T extends TSchema>(schema: T, location: Location): CompiledSchema<T> {
-  const validator = Compile(schema);
+  let compiled: ReturnType<typeof Compile<T>> | undefined;
   const converts = location !== 'body';
   return {
     schema,
     parse(value) {
+      compiled ??= Compile(schema);
+      const validator = compiled;
       const hostile = hostileShape(value, location);
       if (hostile) throw AppError.validation([hostile], invalidMessage(location));
       // Checked before Convert, which reads "1.5" as 1 and "0x10" as 16.

@@ -1,6 +1,7 @@
 import {
   authenticate,
   cors,
+  createHttpApp,
   csv,
   errorHandler,
   health,
@@ -11,7 +12,7 @@ import {
   routerFor,
   serveOpenApi,
 } from '@shop/platform';
-import Koa from 'koa';
+import type Koa from 'koa';
 import type { Deps } from './deps.ts';
 import { CursorCodec } from './domain/cursor.ts';
 import { IdempotencyKeys } from './domain/idempotency.ts';
@@ -52,7 +53,7 @@ export function createApp(deps: AppDeps): Koa {
     routes,
   );
 
-  const app = new Koa({ proxy: true });
+  const app = createHttpApp();
   // The order, written down once: request id + logger → errors → CORS → probes → time bound → body → caller → routes.
   app.use(requestLogging({ logger, googleCloudProject: config.GOOGLE_CLOUD_PROJECT }));
   app.use(errorHandler());

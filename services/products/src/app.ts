@@ -1,6 +1,7 @@
 import {
   authenticate,
   cors,
+  createHttpApp,
   csv,
   errorHandler,
   health,
@@ -11,7 +12,7 @@ import {
   routerFor,
   serveOpenApi,
 } from '@shop/platform';
-import Koa from 'koa';
+import type Koa from 'koa';
 import type { Deps } from './deps.ts';
 import { productRoutes } from './http/product-routes.ts';
 import { stockRoutes } from './http/stock-routes.ts';
@@ -38,7 +39,7 @@ export function createApp(deps: AppDeps): Koa {
     routes,
   );
 
-  const app = new Koa({ proxy: true });
+  const app = createHttpApp();
   app.use(requestLogging({ logger: deps.logger, googleCloudProject: config.GOOGLE_CLOUD_PROJECT }));
   app.use(errorHandler());
   app.use(cors(csv(config.CORS_ORIGINS)));

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MikroORM, Options } from '@mikro-orm/core';
-import { Migrator } from '@mikro-orm/migrations';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import {
   boundPoolWaits,
@@ -67,7 +66,6 @@ export async function openDatabase({
   const log = logger.child({ component: 'orm' });
   const common: Partial<Options> = {
     entities,
-    extensions: [Migrator],
     migrations: {
       migrationsList: migrationsOf(target.engine),
       tableName: 'products_schema_migrations',

@@ -1,5 +1,4 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import type { Migrator } from '@mikro-orm/migrations';
 import { migrations as mysqlMigrations } from '../../../../database/products/mysql/index.ts';
 import { migrations as postgresqlMigrations } from '../../../../database/products/postgresql/index.ts';
 import { migrations as sqliteMigrations } from '../../../../database/products/sqlite/index.ts';
@@ -19,7 +18,7 @@ const MYSQL_LOCK_NAME = 'products_schema_migrations';
  */
 export async function applyMigrations(database: Database): Promise<string[]> {
   const connection = database.em().getConnection();
-  const migrator = database.orm.migrator as unknown as Migrator;
+  const migrator = await migratorOf(database);
   const names = (applied: { name: string }[]) => applied.map((migration) => migration.name);
   // SQLite has one connection per process, which a wrapping transaction would hold against the migrator;
   // its own transaction already takes the database's write lock.
@@ -45,4 +44,14 @@ export async function applyMigrations(database: Database): Promise<string[]> {
       }
     }
   });
+}
+
+/**
+ * The migrator, loaded and registered on first use: a server that does not migrate on start never loads
+ * @mikro-orm/migrations (its runner, storage and generators are ~10 % of a cold start's module code).
+ */
+async function migratorOf(database: Database) {
+  const { Migrator } = await import('@mikro-orm/migrations');
+  if (!database.orm.config.getExtension('@mikro-orm/migrator')) Migrator.register(database.orm);
+  return database.orm.migrator as unknown as InstanceType<typeof Migrator>;
 }
