@@ -7,6 +7,7 @@ export default defineConfig({
       'services/*/test/**/*.test.ts',
       'compose/**/*.test.ts',
       'scripts/checks/**/*.test.ts',
+      'scripts/*.test.ts',
     ],
     // Two cores: a few forks in parallel, each suite with its own tenants and databases.
     pool: 'forks',

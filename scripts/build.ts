@@ -2,6 +2,7 @@
 // entry, what the images and Lambda zips ship. Drivers a store does not use stay lazy imports.
 import { rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { builtinsThroughRequire, mediaTypesOnly, REQUIRE_BANNER } from './bundle-plugins.ts';
 
 // `node scripts/build.ts products` builds one service (what each Dockerfile does); no argument builds all.
 const all = ['products', 'orders'];
@@ -48,11 +49,9 @@ for (const service of services) {
     sourcemap: 'linked',
     metafile: true,
     external,
+    plugins: [builtinsThroughRequire, mediaTypesOnly],
     legalComments: 'none',
-    // ESM bundles of CommonJS dependencies still call require(): give them one.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
+    banner: { js: REQUIRE_BANNER },
     logLevel: 'warning',
   });
   await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
