@@ -1,4 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Logger } from 'pino';
 
 export interface ServeOptions {
@@ -12,6 +14,11 @@ export interface ServeOptions {
   /** Exit the process when shutdown completes (default true; tests pass false). */
   exit?: boolean;
   signals?: NodeJS.Signals[];
+  /**
+   * When to give start-up memory back (see releaseStartupMemory): this long after listening, or as soon
+   * after as no request is in flight; false never. Default 500 ms.
+   */
+  releaseStartupMemoryAfterMs?: number | false;
 }
 
 export interface RunningServer {
@@ -29,7 +36,12 @@ export interface RunningServer {
 export async function serve(listener: RequestListener, options: ServeOptions): Promise<RunningServer> {
   const { logger } = options;
   let closing = false;
+  let inFlight = 0;
   const server = createServer((req, res) => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+    });
     if (closing) res.setHeader('connection', 'close');
     listener(req, res);
   });
@@ -87,5 +99,40 @@ export async function serve(listener: RequestListener, options: ServeOptions): P
     });
   }
   logger.info({ url }, 'listening');
+  const releaseAfterMs = options.releaseStartupMemoryAfterMs ?? 500;
+  if (releaseAfterMs !== false) {
+    let attempts = 0;
+    const release = () => {
+      if (closing) return;
+      if (inFlight > 0) {
+        // Busy from the start: ordinary collections will shape the heap; try a few times, then leave it.
+        if (++attempts < 10) setTimeout(release, 200).unref();
+        return;
+      }
+      logger.info(releaseStartupMemory(), 'start-up memory released');
+    };
+    setTimeout(release, releaseAfterMs).unref();
+  }
   return { server, url, shutdown };
+}
+
+/**
+ * One compacting, memory-reducing collection (V8's last-resort GC), run once when the service is up and
+ * idle: start-up leaves parsed modules, ORM discovery and the young generation it grew behind, ~7 MB of
+ * RSS that ordinary collections keep. Takes 20–50 ms, so never while a request is in flight. The `gc`
+ * function is taken from a fresh context: the service's own globals never get one.
+ */
+export function releaseStartupMemory(): { rssBeforeMb: number; rssAfterMb: number; ms: number } {
+  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  const before = process.memoryUsage.rss();
+  const started = performance.now();
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (options: object) => void;
+  setFlagsFromString('--no-expose-gc');
+  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  return {
+    rssBeforeMb: mb(before),
+    rssAfterMb: mb(process.memoryUsage.rss()),
+    ms: Math.round(performance.now() - started),
+  };
 }

@@ -74,3 +74,67 @@ describe('graceful shutdown', () => {
     expect(await hanging).toBeInstanceOf(Error);
   });
 });
+
+describe('start-up memory', () => {
+  const loggedLines = () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger({
+      service: 'test',
+      level: 'info',
+      destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+    });
+    return { lines, log };
+  };
+  const options = (log: ReturnType<typeof createLogger>, releaseStartupMemoryAfterMs: number) => ({
+    port: 0,
+    host: '127.0.0.1',
+    logger: log,
+    shutdownTimeoutMs: 1000,
+    exit: false,
+    signals: [],
+    releaseStartupMemoryAfterMs,
+  });
+  const released = (lines: Array<Record<string, unknown>>) =>
+    lines.filter((line) => line.message === 'start-up memory released');
+
+  it('When the service has been up and idle for a moment, then one compacting collection runs and says what it gave back', async () => {
+    const { lines, log } = loggedLines();
+    const running = await serve((_req, res) => res.end('ok'), options(log, 20));
+    await expect.poll(() => released(lines).length, { timeout: 5000 }).toBe(1);
+    expect(released(lines)[0]).toMatchObject({
+      rssBeforeMb: expect.any(Number),
+      rssAfterMb: expect.any(Number),
+      ms: expect.any(Number),
+    });
+    expect(typeof (globalThis as { gc?: unknown }).gc).toBe('undefined');
+    await running.shutdown('test');
+  });
+
+  it('When a request is in flight at that moment, then the collection waits until it is answered', async () => {
+    const { lines, log } = loggedLines();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let arrived: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const running = await serve(
+      async (_req, res) => {
+        arrived();
+        await gate;
+        res.end('ok');
+      },
+      options(log, 20),
+    );
+    const answer = get(`${running.url}/`);
+    await reached;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(released(lines)).toHaveLength(0);
+    release();
+    await answer;
+    await expect.poll(() => released(lines).length, { timeout: 5000 }).toBe(1);
+    await running.shutdown('test');
+  });
+});
