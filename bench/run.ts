@@ -4,12 +4,13 @@
 // bench/RESULTS.md, bench/results.json and bench/ratios.svg. Loopback only; every load bounded in time.
 //
 //   --quick            1 s warm-up, 3 s runs, 5 cold starts (a smoke run of the harness)
-//   --duration N       measured seconds per side (default 8: two runs of 4) --warmup N (default 2)
+//   --duration N       measured seconds per side (default 8: four rounds of 2) --warmup N (default 3)
 //   --connections N    autocannon connections (default 10)       --runs N       cold starts (default 10)
 //   --only a,b         scenario ids to run (see SCENARIOS below); skips cold start, drivers and sizes
 //   --no-build         use the existing services/*/dist
 //   --app-root DIR     stage the bundles from another checkout's services/*/dist (A/B runs of a change)
 //   --cpu-prof         run the services with --cpu-prof into bench/.profiles (open in Chrome DevTools)
+//   --node-options=S   NODE_OPTIONS for services and baselines instead of the images' (note the =)
 //   --out DIR          where RESULTS.md, results.json and ratios.svg go (default bench/)
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +32,7 @@ import {
   root,
   rssAnonMb,
   rssMb,
+  settle,
   sleep,
   spawnNode,
   stop,
@@ -61,16 +63,19 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     'app-root': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    'node-options': { type: 'string' },
     out: { type: 'string', default: join(root, 'bench') },
   },
 });
 
 const settings: LoadSettings = {
   connections: Number(args.connections ?? 10),
-  warmupSeconds: Number(args.warmup ?? (args.quick ? 1 : 2)),
+  warmupSeconds: Number(args.warmup ?? (args.quick ? 1 : 3)),
   durationSeconds: Number(args.duration ?? (args.quick ? 4 : 8)),
 };
 const coldRuns = Number(args.runs ?? (args.quick ? 5 : 10));
+/** Alternating rounds per scenario (see the scenario loop). */
+const ROUNDS = args.quick ? 2 : 4;
 const only = args.only?.split(',').filter(Boolean);
 const full = only === undefined;
 /** Same pool on both sides of every comparison. */
@@ -131,7 +136,10 @@ export interface ScenarioResult {
   store: string;
   baseline: LoadResult;
   service: LoadResult;
+  /** Median of roundRatios. */
   ratio: number;
+  /** Service req/s ÷ raw req/s per round of two neighbouring runs. */
+  roundRatios: number[];
   p99Ratio: number;
   budget?: Scenario['budget'];
   pass?: boolean;
@@ -152,9 +160,13 @@ async function main() {
   }
 
   // The bundles as each image holds them, run from there (see perf/stage.ts).
-  const apps = stageImages(args['app-root']);
-  const appBytes = { products: folderBytes(apps.products), orders: folderBytes(apps.orders) };
-  cleanups.push(async () => rmSync(dirname(apps.products), { recursive: true, force: true }));
+  const apps = stageImages(args['app-root'], args['node-options']);
+  const appBytes = { products: folderBytes(apps.products.dir), orders: folderBytes(apps.orders.dir) };
+  cleanups.push(async () => rmSync(dirname(apps.products.dir), { recursive: true, force: true }));
+  // The heap settings of the images (NODE_OPTIONS, MALLOC_ARENA_MAX) apply to the raw baselines too.
+  const heapEnv = Object.fromEntries(
+    Object.entries(apps.products.env).filter(([key]) => key === 'NODE_OPTIONS' || key === 'MALLOC_ARENA_MAX'),
+  );
 
   const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
   const databases: Array<[SqlEngine, string]> = [];
@@ -217,14 +229,14 @@ async function main() {
   });
 
   for (const engine of ['mysql', 'postgresql'] as const) {
-    migrate('products', productsEnv(productsDb[engine]), apps.products);
+    migrate('products', productsEnv(productsDb[engine]), apps.products.dir);
     migrate(
       'orders',
       ordersEnv({ ORDERS_STORE: 'sql', DATABASE_URL: ordersDb[engine] }, 'http://127.0.0.1:1'),
-      apps.orders,
+      apps.orders.dir,
     );
   }
-  migrate('orders', ordersEnv(dynamoEnv, 'http://127.0.0.1:1'), apps.orders);
+  migrate('orders', ordersEnv(dynamoEnv, 'http://127.0.0.1:1'), apps.orders.dir);
   const catalog = {
     mysql: await seedProducts('mysql', productsDb.mysql, TENANT, PRODUCT_COUNT),
     postgresql: await seedProducts('postgresql', productsDb.postgresql, TENANT, PRODUCT_COUNT),
@@ -237,9 +249,15 @@ async function main() {
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
   // ---------------------------------------------------------------- processes under load
-  /** `node dist/server.mjs` in the staged app folder, as the image's CMD (without --enable-source-maps). */
-  const serviceArgs = (service: Service) => ({ args: ['dist/server.mjs'], cwd: apps[service] });
-  const rawArgs = (script: string) => ({ args: [script] });
+  /** `node dist/server.mjs` in the staged app folder with the image's ENV, as the image's CMD runs it. */
+  const serviceArgs = (service: Service) => ({
+    args: ['dist/server.mjs'],
+    cwd: apps[service].dir,
+    baseEnv: apps[service].env,
+  });
+  const rawArgs = (script: string) => ({ args: [script], baseEnv: heapEnv });
+  const withoutCompileCache = (env: Record<string, string>) =>
+    Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'NODE_COMPILE_CACHE'));
   const cpuProf = (name: string) =>
     args['cpu-prof']
       ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`]
@@ -248,7 +266,7 @@ async function main() {
 
   async function start(
     name: string,
-    script: { args: string[]; cwd?: string },
+    script: { args: string[]; cwd?: string; baseEnv?: Record<string, string> },
     env: Record<string, string>,
     ready = '/healthz',
   ) {
@@ -475,27 +493,44 @@ async function main() {
   for (const scenario of SCENARIOS.filter((candidate) => !only || only.includes(candidate.id))) {
     // Warm both sides, then measure raw, service, service, raw (half the duration each): a drift of the
     // machine over the scenario weighs on both sides alike.
-    log(`${scenario.id}: warming raw baseline and service`);
+    const busy = await settle();
+    log(`${scenario.id}: machine ${(busy * 100).toFixed(0)} % busy; warming raw baseline and service`);
     await warm(scenario.baseline.url, scenario.request, settings);
     await warm(scenario.service.url, scenario.request, settings);
-    const half = { ...settings, warmupSeconds: 0, durationSeconds: settings.durationSeconds / 2 };
+    // Short runs alternating sides (raw, service, then service, raw, …): each round's ratio compares two
+    // neighbouring runs, and the median of the rounds' ratios is the scenario's ratio, so a drift of the
+    // machine or a burst of background work weighs on one round, not on the verdict.
+    const slice = { ...settings, warmupSeconds: 0, durationSeconds: settings.durationSeconds / ROUNDS };
     const rawRun = () =>
-      measure(scenario.baseline.url, scenario.request, half, pids(scenario.rawWatch), scenario.stores);
+      measure(scenario.baseline.url, scenario.request, slice, pids(scenario.rawWatch), scenario.stores);
     const serviceRun = () =>
-      measure(scenario.service.url, scenario.request, half, pids(scenario.watch), scenario.stores);
-    log(`${scenario.id}: raw, service, service, raw`);
-    const raw1 = await rawRun();
-    const service1 = await serviceRun();
-    const service2 = await serviceRun();
-    const raw2 = await rawRun();
-    const baseline = combine([raw1, raw2]);
-    const service = combine([service1, service2]);
+      measure(scenario.service.url, scenario.request, slice, pids(scenario.watch), scenario.stores);
+    log(`${scenario.id}: ${ROUNDS} rounds of raw and service, alternating which goes first`);
+    const rawRuns: LoadResult[] = [];
+    const serviceRuns: LoadResult[] = [];
+    const roundRatios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      let raw: LoadResult;
+      let service: LoadResult;
+      if (round % 2 === 0) {
+        raw = await rawRun();
+        service = await serviceRun();
+      } else {
+        service = await serviceRun();
+        raw = await rawRun();
+      }
+      rawRuns.push(raw);
+      serviceRuns.push(service);
+      roundRatios.push(raw.rps ? service.rps / raw.rps : 0);
+    }
+    const baseline = combine(rawRuns);
+    const service = combine(serviceRuns);
     for (const [name, child] of Object.entries(scenario.watch)) {
       peakRss[name] = Math.max(peakRss[name] ?? 0, service.peakRssMb[name] ?? 0);
       peakAnon[name] = Math.max(peakAnon[name] ?? 0, service.peakAnonMb[name] ?? 0);
       afterLoadRss[name] = rssMb(child.process.pid);
     }
-    const ratio = baseline.rps ? service.rps / baseline.rps : 0;
+    const ratio = median(roundRatios);
     const p99Ratio = baseline.p99 ? service.p99 / baseline.p99 : Number.POSITIVE_INFINITY;
     const pass = scenario.budget
       ? ratio >= scenario.budget.minRatio &&
@@ -509,6 +544,7 @@ async function main() {
       baseline,
       service,
       ratio: Math.round(ratio * 1000) / 1000,
+      roundRatios: roundRatios.map((value) => Math.round(value * 1000) / 1000),
       p99Ratio: Math.round(p99Ratio * 100) / 100,
       ...(scenario.budget ? { budget: scenario.budget, pass } : {}),
     });
@@ -528,11 +564,10 @@ async function main() {
   children.length = 0;
 
   // ---------------------------------------------------------------- memory with a deployment's heap
-  // V8 sizes its heap from the memory it is given: on this host (no limit) the young generation alone
-  // may grow to 128 MB, in a 512 MiB container (Cloud Run's default) or a 128 MiB function it stays
-  // near 1 MB. The same bundles again, with the heap V8 derives for those limits, and the same loads.
+  // The images pin the young generation V8 gives a 512 MiB container (the runs above); a 128 MiB function
+  // also gets a 64 MB old generation. The products bundle again with that heap, serving reads one at a
+  // time as a function instance does.
   const heaps = {
-    '512 MiB container': ['--max-old-space-size=256', '--max-semi-space-size=1'],
     '128 MiB Lambda': ['--max-old-space-size=64', '--max-semi-space-size=1'],
   } as const;
   const sizedMemory: Array<{
@@ -614,38 +649,6 @@ async function main() {
     };
     const productId = catalog.mysql[0]?.productId ?? '';
     const reads: RequestSpec[] = [{ path: `/products/${productId}` }, { path: '/products?limit=20' }];
-    const container = '512 MiB container';
-    const sizedProducts = await startSized(
-      'sized-products',
-      'products',
-      productsEnv(productsDb.mysql),
-      container,
-    );
-    await sizedRun('GET /products/{id}, then GET /products?limit=20', container, sizedProducts, reads, {
-      'products (MariaDB)': sizedProducts,
-    });
-    for (const [store, env] of [
-      ['DynamoDB', dynamoEnv],
-      ['MariaDB', { ORDERS_STORE: 'sql', DATABASE_URL: ordersDb.mysql }],
-    ] as const) {
-      const sizedOrders = await startSized(
-        `sized-orders-${store}`,
-        'orders',
-        ordersEnv(env, sizedProducts.url),
-        container,
-      );
-      await sizedRun(
-        'POST /orders, then GET /customers/{id}/orders',
-        container,
-        sizedOrders,
-        [
-          { method: 'POST', path: '/orders', headers: bearer(tokens.customer), body: randomProduct('mysql') },
-          { path: '/customers/bench-reader/orders', headers: bearer(tokens.reader) },
-        ],
-        { [`orders (${store})`]: sizedOrders },
-      );
-      await stop(sizedOrders);
-    }
     // A function instance serves one request at a time, with the Lambda defaults (DB_POOL_MAX 2).
     const lambda = '128 MiB Lambda';
     const lambdaProducts = await startSized(
@@ -678,10 +681,11 @@ async function main() {
     | { hello: ColdSummary; targets: ColdSummary[]; connectionSetupMs: Record<string, number> }
     | undefined;
   if (full) {
+    await settle();
     log(`cold starts: ${coldRuns} runs per target`);
     const connectionSetupMs = await connectionSetups();
     const targets: ColdTarget[] = [
-      { name: 'hello', spawn: { args: ['bench/baseline/hello.mjs'], env: {}, logDir } },
+      { name: 'hello', spawn: { args: ['bench/baseline/hello.mjs'], baseEnv: heapEnv, env: {}, logDir } },
       {
         name: 'products (MariaDB)',
         spawn: { ...serviceArgs('products'), env: productsEnv(productsDb.mysql), logDir },
@@ -709,44 +713,32 @@ async function main() {
         headers: bearer(tokens.reader),
       },
       {
-        name: 'products (MariaDB), image CMD --enable-source-maps',
+        name: 'products (MariaDB), without the compile cache',
         spawn: {
           ...serviceArgs('products'),
+          baseEnv: withoutCompileCache(apps.products.env),
           env: productsEnv(productsDb.mysql),
           logDir,
-          nodeOptions: ['--enable-source-maps'],
         },
         dbPath: `/products/${catalog.mysql[0]?.productId}`,
         variant: true,
       },
       {
-        name: 'products (MariaDB), V8 compile cache in the image',
-        spawn: {
-          ...serviceArgs('products'),
-          env: {
-            ...productsEnv(productsDb.mysql),
-            NODE_COMPILE_CACHE: join(apps.products, '.node-compile-cache'),
-          },
-          logDir,
-        },
-        dbPath: `/products/${catalog.mysql[0]?.productId}`,
-        variant: true,
-        prime: true,
-      },
-      {
-        name: 'orders (MariaDB), V8 compile cache in the image',
+        name: 'orders (MariaDB), without the compile cache',
         spawn: {
           ...serviceArgs('orders'),
-          env: {
-            ...ordersEnv({ ORDERS_STORE: 'sql', DATABASE_URL: ordersDb.mysql }, 'http://127.0.0.1:1'),
-            NODE_COMPILE_CACHE: join(apps.orders, '.node-compile-cache'),
-          },
+          baseEnv: withoutCompileCache(apps.orders.env),
+          env: ordersEnv({ ORDERS_STORE: 'sql', DATABASE_URL: ordersDb.mysql }, 'http://127.0.0.1:1'),
           logDir,
         },
         dbPath: '/customers/bench-reader/orders',
         headers: bearer(tokens.reader),
         variant: true,
-        prime: true,
+      },
+      {
+        name: 'hello world with require("node:http") instead of import',
+        spawn: { args: ['bench/baseline/hello-require.mjs'], baseEnv: heapEnv, env: {}, logDir },
+        variant: true,
       },
     ];
     const summaries = await coldStarts(targets, coldRuns);
@@ -872,7 +864,10 @@ async function main() {
         response.arrayBuffer(),
       );
       await stop(child);
-      const report = analyseTrace(apps[check.service], JSON.parse(readFileSync(trace, 'utf8')) as string[]);
+      const report = analyseTrace(
+        apps[check.service].dir,
+        JSON.parse(readFileSync(trace, 'utf8')) as string[],
+      );
       const unexpected = report.families.filter((family) => !check.own.includes(family));
       const missing = check.own.filter((family) => !report.families.includes(family));
       driverChecks.push({
@@ -954,6 +949,7 @@ async function main() {
     settings: {
       ...settings,
       pool: POOL,
+      rounds: ROUNDS,
       coldRuns,
       products: PRODUCT_COUNT,
       readerOrders: READER_ORDERS,
@@ -970,6 +966,9 @@ async function main() {
       peakAnonMb: peakAnon[name],
     })),
     sizedMemory,
+    imageEnv: Object.fromEntries(
+      Object.entries(apps.products.env).filter(([key]) => key !== 'NODE_COMPILE_CACHE' && key !== 'NODE_ENV'),
+    ),
     cold,
     drivers: driverChecks,
     sizes,

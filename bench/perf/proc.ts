@@ -36,6 +36,8 @@ export interface SpawnOptions {
   /** Working directory: the repository root unless given (a staged image app folder, see stage.ts). */
   cwd?: string;
   env: Record<string, string>;
+  /** Set before `env` (which wins): the image's ENV of a staged app (see stage.ts). */
+  baseEnv?: Record<string, string>;
   port: number;
   /** Where stdout and stderr go: a file, as a platform's log collector would take them. */
   logDir: string;
@@ -53,6 +55,7 @@ export function spawnNode(options: SpawnOptions): Child {
       HOME: process.env.HOME ?? '/tmp',
       PORT: String(options.port),
       HOST: '127.0.0.1',
+      ...options.baseEnv,
       ...options.env,
     },
     stdio: ['ignore', fd, fd],
@@ -171,4 +174,34 @@ export async function stop(child: Child | undefined, graceMs = 5000): Promise<vo
     child.process.kill('SIGKILL');
     await child.exited;
   }
+}
+
+/** Share of all cores busy over `ms` (from /proc/stat), 0..1. */
+export async function machineBusy(ms = 500): Promise<number> {
+  const sample = () => {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { idle, total: fields.reduce((sum, value) => sum + value, 0) };
+  };
+  const before = sample();
+  await sleep(ms);
+  const after = sample();
+  const total = after.total - before.total;
+  return total > 0 ? 1 - (after.idle - before.idle) / total : 0;
+}
+
+/**
+ * Waits until the machine is quiet (under `threshold` of its cores busy over half a second), at most
+ * `maxSeconds`: a JVM compiling in the background (DynamoDB Local) or a store flushing after the last
+ * scenario would otherwise weigh on whichever side runs next. Returns the last reading.
+ */
+export async function settle(threshold = 0.15, maxSeconds = 20): Promise<number> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  let busy = await machineBusy();
+  while (busy > threshold && Date.now() < deadline) busy = await machineBusy();
+  return busy;
 }

@@ -27,7 +27,7 @@ export function budgetsOf(results: BenchResults): BudgetRow[] {
     rows.push({
       budget: `${name}: req/s vs raw`,
       limit: `≥ ${pct(scenario.budget.minRatio)}`,
-      measured: `${pct(scenario.ratio)} (${scenario.service.rps} / ${scenario.baseline.rps})`,
+      measured: `${pct(scenario.ratio)} (rounds: ${scenario.roundRatios.map(pct).join(', ')})`,
       pass: scenario.ratio >= scenario.budget.minRatio,
     });
     if (scenario.budget.maxP99Ratio !== undefined) {
@@ -146,7 +146,7 @@ function scenarioTable(scenarios: readonly ScenarioResult[]): string {
       .reduce((sum, [, cpu]) => sum + cpu.usPerRequest, 0);
   for (const s of scenarios) {
     lines.push(
-      `| ${s.title} | ${s.store} | ${s.baseline.rps}${runsOf(s.baseline)} | ${s.service.rps}${runsOf(s.service)} | ${pct(s.ratio)} | ${s.baseline.p50} / ${s.baseline.p99} ms | ${s.service.p50} / ${s.service.p99} ms | ${s.p99Ratio}× | ${s.baseline.errors} / ${s.service.errors} | ${cpuOf(s.baseline, false)} / ${cpuOf(s.service, false)} | ${cpuOf(s.baseline, true)} / ${cpuOf(s.service, true)} |`,
+      `| ${s.title} | ${s.store} | ${s.baseline.rps}${runsOf(s.baseline)} | ${s.service.rps}${runsOf(s.service)} | ${pct(s.ratio)} (${s.roundRatios.map(pct).join(', ')}) | ${s.baseline.p50} / ${s.baseline.p99} ms | ${s.service.p50} / ${s.service.p99} ms | ${s.p99Ratio}× | ${s.baseline.errors} / ${s.service.errors} | ${cpuOf(s.baseline, false)} / ${cpuOf(s.service, false)} | ${cpuOf(s.baseline, true)} / ${cpuOf(s.service, true)} |`,
     );
   }
   return lines.join('\n');
@@ -220,12 +220,18 @@ export function writeReports(results: BenchResults, outDir: string): string[] {
       `koa ${v.koa}, @mikro-orm/core ${v['@mikro-orm/core']}, mysql2 ${v.mysql2}, pg ${v.pg}, @aws-sdk/client-dynamodb ${v['@aws-sdk/client-dynamodb']}, ` +
       `jose ${v.jose}, pino ${v.pino}, typebox ${v.typebox}, esbuild ${v.esbuild}.`,
     '',
-    `**Settings:** ${results.settings.connections} connections; per scenario a ${results.settings.warmupSeconds} s warm-up of each side ` +
-      `(discarded), then raw, service, service, raw runs of ${results.settings.durationSeconds / 2} s each (${results.settings.durationSeconds} s ` +
-      `measured per side, averaged: a drift of the machine weighs on both sides alike); pools of ${results.settings.pool} ` +
+    `**Settings:** ${results.settings.connections} connections; per scenario, once the machine is quiet (under 15 % busy), a ` +
+      `${results.settings.warmupSeconds} s warm-up of each side (discarded), then ${results.settings.rounds} rounds of one run per side ` +
+      `(${results.settings.durationSeconds / results.settings.rounds} s each, ${results.settings.durationSeconds} s measured per side), ` +
+      'alternating which side goes first; the ratio is the median of the rounds’ ratios (req/s, latencies and CPU are means over the runs), ' +
+      `so a drift of the machine or a burst of background work moves one round, not the verdict; pools of ${results.settings.pool} ` +
       `on both sides; ${results.settings.products} products (stock 1e9) in tenant \`bench\`; ${results.settings.coldRuns} cold starts per target. ` +
-      'Services run bundled (`node services/<svc>/dist/server.mjs`, NODE_ENV=production, dev issuer with AUTH_ALLOW_DEV_PROVIDER=true, ' +
-      'LOG_LEVEL=info: one synchronous JSON line per request to a file), raw baselines are `bench/baseline/*.ts` on plain node:http.',
+      'Services run as their images run them: the bundle staged as the image holds it, with the V8 compile cache its build makes and ' +
+      `the image's ENV (${Object.entries(results.imageEnv)
+        .map(([key, value]) => `\`${key}=${value}\``)
+        .join(', ')}), \`node dist/server.mjs\`; dev issuer with AUTH_ALLOW_DEV_PROVIDER=true, ` +
+      'LOG_LEVEL=info: one synchronous JSON line per request to a file. Raw baselines are `bench/baseline/*.ts` on plain node:http, ' +
+      'with the same NODE_OPTIONS and MALLOC_ARENA_MAX.',
     '',
     `**Contention:** ${results.contention.vitestProcessesAtStart} vitest processes at start, ${results.contention.vitestProcessesAtEnd} at end; ` +
       `load average ${results.contention.loadAverageAtStart.map((x) => x.toFixed(2)).join(' / ')} at start, ` +
@@ -248,7 +254,7 @@ export function writeReports(results: BenchResults, outDir: string): string[] {
 
   out.push('## Throughput and latency against the raw baseline', '');
   out.push(
-    'Ratio = service req/s ÷ raw req/s (2xx only). Raw baseline: a bare `node:http` server doing the same I/O — the same statements / calls ' +
+    'Ratio = median over the rounds of service req/s ÷ raw req/s (2xx only; each round’s ratio in brackets). Raw baseline: a bare `node:http` server doing the same I/O — the same statements / calls ' +
       'with the same driver and pool size, and the same one JSON line per request written synchronously to stdout (the services’ logging, ' +
       'decision D5) — without framework, ORM, validation, auth or logger library. POST /orders compares whole chains: orders service → products ' +
       'service against raw orders → raw products (one reservation call, then the order write; no Idempotency-Key, a random product of 200 per request). ' +
@@ -267,6 +273,8 @@ export function writeReports(results: BenchResults, outDir: string): string[] {
     out.push(
       `Spawn → first 200, polled every 2 ms over fresh connections; median of ${results.settings.coldRuns} runs, targets interleaved. ` +
         `Reference: bare node:http hello world (\`bench/baseline/hello.mjs\`) started the same way: **${hello.healthzMs} ms**. ` +
+        'Variants (no budget): the services without their compile cache, and the hello world taking node:http through require(), ' +
+        'which skips the undici load an ESM import of node:http triggers (the services’ bundles do the same). ' +
         `One connection set-up (new connection + trivial round trip, raw driver, warm process): ` +
         `${Object.entries(connectionSetupMs)
           .map(([store, value]) => `${store} ${value} ms`)
@@ -298,14 +306,12 @@ export function writeReports(results: BenchResults, outDir: string): string[] {
   );
 
   if (results.sizedMemory.length) {
-    out.push('### With the heap V8 sizes for a deployment', '');
+    out.push('### In a 128 MiB function', '');
     out.push(
-      'V8 sizes its heap from the memory it is given. On this host (24 GB, no limit) the young generation may grow to ' +
-        '128 MB under load; in a 512 MiB container (Cloud Run’s default in deploy/gcp) V8 derives about ' +
-        '`--max-old-space-size=256 --max-semi-space-size=1`, in a 128 MiB function about `--max-old-space-size=64 ' +
-        '--max-semi-space-size=1`. The same staged bundles, started with those flags, under the same loads ' +
-        '(the Lambda instance with its defaults: one request at a time, DB_POOL_MAX 2). Pin the flags with ' +
-        '`NODE_OPTIONS` in the images to get these figures on any host.',
+      'V8 sizes its heap from the memory it is given. The images pin the young generation V8 derives for a 512 MiB ' +
+        'container (`--max-semi-space-size=1`), so the figures above hold on any host; for a 128 MiB function V8 would ' +
+        'also cap the old generation near 64 MB. The products bundle again with `--max-old-space-size=64`, serving ' +
+        'reads as a function instance does (one request at a time, the Lambda defaults: DB_POOL_MAX 2).',
       '',
       '| service | heap | load | idle (anonymous) | peak (anonymous) | after | req/s (last load) | p99 | errors |',
       '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
