@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   authenticatorFor,
@@ -138,5 +140,34 @@ describe('signing keys', () => {
     const principal = await authenticator.authenticate(bearer(token));
 
     expect(principal?.userId).toBe('user-1');
+  });
+});
+
+describe('key fetches without fetch()', () => {
+  // A separate process: vitest itself has loaded undici long before any test runs.
+  it('When a token is verified against a remote JWKS, then Node never loads undici (fetch) for it', async () => {
+    const key = await createKey();
+    const keyServer = await keyServerFor(key);
+    const token = await sign(key, claims(keyServer.url));
+    const script = `
+      import { jwtVerify } from 'jose';
+      import { remoteKeySource } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'auth', 'key-source.ts'))};
+      const keys = remoteKeySource({
+        issuer: ${JSON.stringify(keyServer.url)},
+        keys: { jwksUrl: new URL(${JSON.stringify(keyServer.jwksUrl)}) },
+        jwksTimeoutMs: 5000,
+      });
+      const { payload } = await jwtVerify(${JSON.stringify(token)}, keys);
+      console.log(payload.sub, process.moduleLoadList.some((name) => name.includes('undici')));
+    `;
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { cwd: import.meta.dirname },
+        (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
+      ),
+    );
+    expect(output).toBe('user-1 false');
   });
 });
