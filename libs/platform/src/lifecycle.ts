@@ -9,6 +9,12 @@ export interface ServeOptions {
   logger: Logger;
   /** Time allowed to answer in-flight requests after SIGTERM before connections are cut. */
   shutdownTimeoutMs: number;
+  /**
+   * After SIGTERM, keep accepting this long (answering with `Connection: close`) before the listener
+   * closes: connections a client opened just before — still in the kernel's accept queue, request
+   * already sent — would otherwise be reset. Default 250 ms.
+   */
+  acceptWhileClosingMs?: number;
   /** Run after the last request, in order: close pools and clients. */
   onShutdown?: Array<() => Promise<unknown> | unknown>;
   /** Exit the process when shutdown completes (default true; tests pass false). */
@@ -29,9 +35,9 @@ export interface RunningServer {
 }
 
 /**
- * Listens once and shuts down gracefully: on SIGTERM/SIGINT it stops accepting connections, lets
- * in-flight requests finish (asking keep-alive clients to go away), cuts what remains at the deadline,
- * closes pools, and exits.
+ * Listens once and shuts down gracefully: on SIGTERM/SIGINT it answers what is already queued for a
+ * moment, then stops accepting connections, lets in-flight requests finish (asking keep-alive clients to
+ * go away), cuts what remains at the deadline, closes pools, and exits.
  */
 export async function serve(listener: RequestListener, options: ServeOptions): Promise<RunningServer> {
   const { logger } = options;
@@ -65,6 +71,8 @@ export async function serve(listener: RequestListener, options: ServeOptions): P
     done ??= (async () => {
       closing = true;
       logger.info({ reason }, 'shutting down: draining in-flight requests');
+      const lameDuckMs = options.acceptWhileClosingMs ?? 250;
+      if (lameDuckMs > 0) await new Promise((resolve) => setTimeout(resolve, lameDuckMs));
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const idleSweep = setInterval(() => server.closeIdleConnections(), 50);

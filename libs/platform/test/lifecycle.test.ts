@@ -6,13 +6,13 @@ import { createLogger } from '../src/logging.ts';
 const logger = createLogger({ service: 'test', level: 'silent' });
 
 const get = (url: string) =>
-  new Promise<{ status: number; body: string }>((resolve, reject) => {
+  new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
     const req = request(url, { agent: false }, (res) => {
       let body = '';
       res.on('data', (chunk) => {
         body += chunk;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
     });
     req.on('error', reject);
     req.end();
@@ -40,6 +40,7 @@ describe('graceful shutdown', () => {
         host: '127.0.0.1',
         logger,
         shutdownTimeoutMs: 5000,
+        acceptWhileClosingMs: 0,
         exit: false,
         signals: [],
         onShutdown: [() => void closed.push('pool')],
@@ -50,7 +51,7 @@ describe('graceful shutdown', () => {
     const stopping = running.shutdown('test');
     await expect(get(`${running.url}/`)).rejects.toThrow();
     release();
-    expect(await inFlight).toEqual({ status: 200, body: 'done' });
+    expect(await inFlight).toMatchObject({ status: 200, body: 'done' });
     await stopping;
     expect(closed).toEqual(['pool']);
   });
@@ -65,6 +66,7 @@ describe('graceful shutdown', () => {
       host: '127.0.0.1',
       logger,
       shutdownTimeoutMs: 100,
+      acceptWhileClosingMs: 0,
       exit: false,
       signals: [],
     });
@@ -72,6 +74,24 @@ describe('graceful shutdown', () => {
     await reached;
     await running.shutdown();
     expect(await hanging).toBeInstanceOf(Error);
+  });
+});
+
+describe('connections queued at shutdown', () => {
+  it('When a request arrives just after shutdown starts, then it is still answered, with Connection: close, and later ones are refused', async () => {
+    const running = await serve((_req, res) => res.end('ok'), {
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      shutdownTimeoutMs: 1000,
+      acceptWhileClosingMs: 200,
+      exit: false,
+      signals: [],
+    });
+    const stopping = running.shutdown('test');
+    expect(await get(`${running.url}/`)).toEqual({ status: 200, body: 'ok', connection: 'close' });
+    await stopping;
+    await expect(get(`${running.url}/`)).rejects.toThrow();
   });
 });
 
