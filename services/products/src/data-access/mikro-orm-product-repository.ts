@@ -86,6 +86,9 @@ const isTransient = (error: unknown) =>
   error instanceof DeadlockException || error instanceof LockWaitTimeoutException;
 
 /** The products repository on MikroORM: one implementation for MySQL/MariaDB, PostgreSQL and SQLite. */
+/** One product by key: the hot read, on the pool (get) or in a transaction (#find). */
+const FIND_PRODUCT = 'select * from products where tenant_id = ? and product_id = ? limit 1';
+
 export class MikroOrmProductRepository implements ProductRepository {
   readonly #database: Database;
   readonly #logger: Logger | undefined;
@@ -150,9 +153,10 @@ export class MikroOrmProductRepository implements ProductRepository {
   }
 
   async get(tenant: TenantId, productId: string): Promise<Product | undefined> {
-    // One stateless select outside any transaction: the root manager runs it on the pool (execute() needs
-    // no request context), sparing a fork per read (~5 µs of CPU).
-    return this.#find(this.#database.orm.em as SqlEntityManager, tenant, productId);
+    // One stateless select outside any transaction, straight on the pool (Database.readOne), mapped as
+    // #find maps it: no fork, no executor.
+    const row = await this.#database.readOne(FIND_PRODUCT, [tenant, productId]);
+    return this.#product(this.#database.orm.em as SqlEntityManager, row);
   }
 
   async create(
@@ -437,10 +441,14 @@ export class MikroOrmProductRepository implements ProductRepository {
    */
   async #find(em: SqlEntityManager, tenant: TenantId, productId: string): Promise<Product | undefined> {
     const row: Record<string, unknown> | undefined = await em.execute(
-      'select * from products where tenant_id = ? and product_id = ? limit 1',
+      FIND_PRODUCT,
       [tenant, productId],
       'get',
     );
+    return this.#product(em, row);
+  }
+
+  #product(em: SqlEntityManager, row: Record<string, unknown> | undefined): Product | undefined {
     const mapped = row && em.getDriver().mapResult(row, em.getMetadata(ProductEntity));
     return mapped ? productOf(mapped as ProductRow) : undefined;
   }
