@@ -4,7 +4,7 @@
 // bench/RESULTS.md, bench/results.json and bench/ratios.svg. Loopback only; every load bounded in time.
 //
 //   --quick            1 s warm-up, 3 s runs, 5 cold starts (a smoke run of the harness)
-//   --duration N       measured seconds per side (default 8: four rounds of 2) --warmup N (default 3)
+//   --duration N       measured seconds per side (default 9: six rounds of 1.5) --warmup N (default 3)
 //   --connections N    autocannon connections (default 10)       --runs N       cold starts (default 10)
 //   --only a,b         scenario ids to run (see SCENARIOS below); skips cold start, drivers and sizes
 //   --no-build         use the existing services/*/dist
@@ -71,13 +71,13 @@ const { values: args } = parseArgs({
 const settings: LoadSettings = {
   connections: Number(args.connections ?? 10),
   warmupSeconds: Number(args.warmup ?? (args.quick ? 1 : 3)),
-  durationSeconds: Number(args.duration ?? (args.quick ? 4 : 8)),
+  durationSeconds: Number(args.duration ?? (args.quick ? 4 : 9)),
 };
 const coldRuns = Number(args.runs ?? (args.quick ? 5 : 10));
 /** Warm-up of a process's first scenario (see the scenario loop). */
 const FIRST_WARMUP_SECONDS = args.quick ? 2 : 10;
 /** Alternating rounds per scenario (see the scenario loop). */
-const ROUNDS = args.quick ? 2 : 4;
+const ROUNDS = args.quick ? 2 : 6;
 const only = args.only?.split(',').filter(Boolean);
 const full = only === undefined;
 /** Same pool on both sides of every comparison. */
