@@ -75,7 +75,7 @@ const settings: LoadSettings = {
 };
 const coldRuns = Number(args.runs ?? (args.quick ? 5 : 10));
 /** Warm-up of a process's first scenario (see the scenario loop). */
-const FIRST_WARMUP_SECONDS = args.quick ? 2 : 10;
+const FIRST_WARMUP_SECONDS = args.quick ? 2 : 20;
 /** Alternating rounds per scenario (see the scenario loop). */
 const ROUNDS = args.quick ? 2 : 6;
 const only = args.only?.split(',').filter(Boolean);
@@ -498,13 +498,14 @@ async function main() {
     // machine over the scenario weighs on both sides alike.
     const busy = await settle();
     log(`${scenario.id}: machine ${(busy * 100).toFixed(0)} % busy; warming raw baseline and service`);
-    // A process's first scenario warms it longer: on 2 cores, V8's optimising compiler shares the CPU
-    // with the load, and a fresh service was still speeding up through the rounds after 3 s.
+    // A process's first scenario warms it longer: on 2 cores V8's optimising compiler and the heap's
+    // growth to its working size share the CPU with the load, and a fresh service's first scenario still
+    // cost ~20–30 µs more per request than its second after 10 s. The raw baselines settle faster.
     const warmFor = (child: Child) => ({
       ...settings,
       warmupSeconds: warmed.has(child)
         ? settings.warmupSeconds
-        : Math.max(settings.warmupSeconds, FIRST_WARMUP_SECONDS),
+        : Math.max(settings.warmupSeconds, child === scenario.service ? FIRST_WARMUP_SECONDS : 10),
     });
     await warm(scenario.baseline.url, scenario.request, warmFor(scenario.baseline));
     await warm(scenario.service.url, scenario.request, warmFor(scenario.service));

@@ -221,7 +221,7 @@ export function writeReports(results: BenchResults, outDir: string): string[] {
       `jose ${v.jose}, pino ${v.pino}, typebox ${v.typebox}, esbuild ${v.esbuild}.`,
     '',
     `**Settings:** ${results.settings.connections} connections; per scenario, once the machine is quiet (under 15 % busy), a ` +
-      `${results.settings.warmupSeconds} s warm-up of each side (${results.settings.firstWarmupSeconds} s for a process's first scenario; discarded), then ${results.settings.rounds} rounds of one run per side ` +
+      `${results.settings.warmupSeconds} s warm-up of each side (${results.settings.firstWarmupSeconds} s for a service's first scenario, 10 s for a raw baseline's; discarded), then ${results.settings.rounds} rounds of one run per side ` +
       `(${results.settings.durationSeconds / results.settings.rounds} s each, ${results.settings.durationSeconds} s measured per side), ` +
       'alternating which side goes first; the ratio is the median of the rounds’ ratios (req/s, latencies and CPU are means over the runs), ' +
       `so a drift of the machine or a burst of background work moves one round, not the verdict; pools of ${results.settings.pool} ` +
