@@ -374,7 +374,7 @@ export function writeReports(results: BenchResults, outDir: string): string[] {
     '## Reproduce',
     '',
     '```bash',
-    'npm run bench                 # ~5–6 min: build, stores, scenarios, memory, cold starts, drivers, sizes → bench/RESULTS.md',
+    'npm run bench                 # ~8 min: build, stores, scenarios, memory, cold starts, drivers, sizes → bench/RESULTS.md',
     'node bench/run.ts --quick     # a smoke run of the harness (~3 min)',
     'node bench/run.ts --only product-token-mysql,order-post-mysql --cpu-prof   # chosen scenarios, CPU profiles in bench/.profiles',
     'node bench/profile.ts product-anonymous --bundle   # one route under load: profile summary + flame graph SVG in bench/.profiles',
