@@ -3,6 +3,21 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from 'pino';
 
+/**
+ * Idle keep-alive connections are kept longer than whatever sits in front keeps its own (ALB 60 s), so the
+ * proxy is always the one to close an idle connection: a server that closes first races the proxy's next
+ * request on that connection, which then fails with no answer.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** Above the keep-alive timeout (as Node advises): a request that starts as an idle connection expires still has its headers read. */
+export const HEADERS_TIMEOUT_MS = 66_000;
+
+/** The connection timeouts of every HTTP server in the platform, the local gateway's included. */
+export function applyConnectionTimeouts(server: Server): void {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+}
+
 export interface ServeOptions {
   port: number;
   host?: string;
@@ -51,9 +66,7 @@ export async function serve(listener: RequestListener, options: ServeOptions): P
     if (closing) res.setHeader('connection', 'close');
     listener(req, res);
   });
-  // Longer than the load balancers' idle timeouts (ALB 60 s, Cloud Run / Front Door ~ 600 s for streams).
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  applyConnectionTimeouts(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
