@@ -9,6 +9,8 @@ export default defineConfig({
       'scripts/checks/**/*.test.ts',
       'scripts/*.test.ts',
     ],
+    // Engines whose TEST_* variable is unset start in containers when Docker answers (testcontainers).
+    globalSetup: ['libs/platform/src/testing/global-setup.ts'],
     // Two cores: a few forks in parallel, each suite with its own tenants and databases.
     pool: 'forks',
     maxWorkers: 3,

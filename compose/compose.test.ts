@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { storeImages } from '../libs/platform/src/testing/containers.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
@@ -103,4 +104,46 @@ describe('docker-compose.yml', () => {
     for (const path of ['/products', '/orders', '/customers/'])
       expect(nginx).toContain(`location ^~ ${path}`);
   });
+
+  it('When the suites start stores in containers, then they use the servers and tags of this file', () => {
+    expect(compose.services.mysql?.image).toBe(storeImages.mysql);
+    expect(compose.services.postgres?.image).toBe(storeImages.postgresql);
+    expect(compose.services.dynamodb?.image).toBe(storeImages.dynamodb);
+  });
+
+  it('When a machine has no registry, then the stand-in builder covers every public image used', () => {
+    const builder = readFileSync(join(root, 'scripts/ci/standins/build.sh'), 'utf8');
+    const standins = new Set(
+      [...builder.matchAll(/^\s+\[([^\]]+)\]=\S+\.Dockerfile$/gm)].map(([, image]) =>
+        image!.replace(/^docker\.io\/(library\/)?/, ''),
+      ),
+    );
+    const fromDockerfiles = [
+      'services/products/Dockerfile',
+      'services/orders/Dockerfile',
+      ...dockerfilesOf(compose),
+    ].flatMap((file) => publicImagesOf(readFileSync(join(root, file), 'utf8')));
+    const fromCompose = services
+      .map(([, service]) => service.image)
+      .filter((image) => image && !image.startsWith('shop-'));
+    for (const image of new Set([...fromDockerfiles, ...fromCompose, ...Object.values(storeImages)]))
+      expect(standins, `scripts/ci/standins/build.sh has no stand-in for ${image}`).toContain(image);
+  });
 });
+
+function dockerfilesOf(file: ComposeFile): string[] {
+  return Object.values(file.services).flatMap((service) =>
+    service.build ? [join(service.build.context, service.build.dockerfile)] : [],
+  );
+}
+
+/** The public images a Dockerfile starts from, with its ARG defaults substituted. */
+function publicImagesOf(dockerfile: string): string[] {
+  const args = Object.fromEntries(
+    [...dockerfile.matchAll(/^ARG (\w+)=(\S+)$/gm)].map(([, name, value]) => [name!, value!]),
+  );
+  const stages = new Set([...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gim)].map(([, stage]) => stage!));
+  return [...dockerfile.matchAll(/^FROM (\S+)/gm)]
+    .map(([, image]) => image!.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? ''))
+    .filter((image) => !stages.has(image) && image !== 'scratch');
+}

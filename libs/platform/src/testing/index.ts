@@ -29,7 +29,8 @@ export interface EngineTarget {
   url: string | undefined;
 }
 
-const variables: Record<Exclude<Engine, 'sqlite'>, string> = {
+/** The variable that points the suites at each engine (set by `.ci/run`, or by the containers the run starts). */
+export const engineVariables: Record<Exclude<Engine, 'sqlite'>, string> = {
   mysql: 'TEST_MYSQL_URL',
   postgresql: 'TEST_POSTGRES_URL',
   dynamodb: 'TEST_DYNAMODB_ENDPOINT',
@@ -38,8 +39,8 @@ const variables: Record<Exclude<Engine, 'sqlite'>, string> = {
 const warned = new Set<Engine>();
 
 /**
- * The engines a suite runs on: those whose TEST_* variable is set (CI and `.ci/run` set them all),
- * plus SQLite when asked. An engine left out is reported loudly once, never skipped in silence.
+ * The engines a suite runs on: those whose TEST_* variable is set (`.ci/run` sets them all; otherwise
+ * the run's global set-up points them at containers it starts when Docker answers), plus SQLite when asked. An engine left out is reported loudly once, never skipped in silence.
  */
 export function engines(wanted: readonly Engine[]): EngineTarget[] {
   const targets: EngineTarget[] = [];
@@ -48,13 +49,13 @@ export function engines(wanted: readonly Engine[]): EngineTarget[] {
       targets.push({ engine, url: undefined });
       continue;
     }
-    const url = process.env[variables[engine]];
+    const url = process.env[engineVariables[engine]];
     if (url) targets.push({ engine, url });
     else if (!warned.has(engine)) {
       warned.add(engine);
       process.stderr.write(
-        `\n!!! ${variables[engine]} is not set: the ${engine} suites are NOT running. ` +
-          'Run `bash .ci/run` (it starts every engine) or set the variable.\n\n',
+        `\n!!! ${engineVariables[engine]} is not set: the ${engine} suites are NOT running. Set it, start a ` +
+          'Docker engine (the run then starts the engine in a container), or run `bash .ci/run`.\n\n',
       );
     }
   }
