@@ -11,3 +11,4 @@ export * from './principal.ts';
 export * from './routes.ts';
 export * from './tenancy.ts';
 export * from './validation.ts';
+export * from './wait-for-store.ts';

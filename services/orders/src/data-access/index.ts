@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/platform';
+import { type Logger, whenStoreAnswers } from '@shop/platform';
 import type { OrdersConfig } from '../config.ts';
 import type { OrderStore } from './order-store.ts';
 
@@ -31,7 +31,14 @@ export async function openOrderStore(
       import('./dynamodb/table.ts'),
     ]);
     const client = createDynamoDbClient(config);
-    if (options.migrate) await ensureOrdersTable(client, config.DYNAMODB_TABLE, logger);
+    // A migration may start beside its emulator (compose starts DynamoDB Local, which has no health
+    // check tool in its image, just before): wait up to a minute for it to answer.
+    if (options.migrate) {
+      await whenStoreAnswers(() => ensureOrdersTable(client, config.DYNAMODB_TABLE, logger), {
+        timeoutMs: 60_000,
+        logger,
+      });
+    }
     return new DynamoDbOrderStore(client, config.DYNAMODB_TABLE);
   }
   const [{ openSqlDatabase }, { SqlOrderStore }, { migrateSql }] = await Promise.all([
