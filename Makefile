@@ -32,10 +32,13 @@ start: ## the embedded stack on http://localhost:8080
 image-test: ## build both images (docker, else podman) and test them against real stores
 	node scripts/image-test.ts
 
+compose-test: ## docker compose up, driven end to end through the gateway (both orders stores), then down
+	node scripts/compose-test.ts
+
 ci: ## what CI runs, on this machine
 	bash .ci/run
 
-.PHONY: help install check typecheck lint format test build start image-test ci
+.PHONY: help install check typecheck lint format test build start image-test compose-test ci
 
 # Cloud deploys: deploy-aws|gcp|azure, plan-*, destroy-*, storefront-config PROVIDER=…
 include deploy/deploy.mk
