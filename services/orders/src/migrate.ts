@@ -1,4 +1,4 @@
-import { createLogger } from '@shop/platform';
+import { createLogger, startOrExit } from '@shop/platform';
 import { loadOrdersConfig } from './config.ts';
 import { openOrderStore } from './data-access/index.ts';
 
@@ -14,4 +14,4 @@ async function main(): Promise<void> {
   logger.info({ store: store.engine }, 'orders store is up to date');
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await startOrExit('orders-migrate', main);

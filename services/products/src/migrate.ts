@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { asTenantId, createLogger } from '@shop/platform';
+import { asTenantId, createLogger, startOrExit } from '@shop/platform';
 import { loadProductsConfig } from './config.ts';
 import { openDatabase } from './data-access/database.ts';
 import { applyMigrations } from './data-access/migrations.ts';
@@ -34,4 +34,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await startOrExit('products-migrate', main);

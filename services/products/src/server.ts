@@ -1,4 +1,4 @@
-import { serve } from '@shop/platform';
+import { serve, startOrExit } from '@shop/platform';
 import { createApp } from './app.ts';
 import { loadProductsConfig } from './config.ts';
 import { buildDeps } from './deps.ts';
@@ -16,4 +16,4 @@ async function main(): Promise<void> {
   });
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await startOrExit('products', main);

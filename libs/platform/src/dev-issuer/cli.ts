@@ -7,6 +7,8 @@
 //
 // Both take --keys-dir (default <repo>/.data/dev-issuer), --issuer and --audience.
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../config.ts';
+import { startOrExit } from '../entry-point.ts';
 import { mintDevToken, startDevIssuer } from './index.ts';
 
 const usage = `usage: cli.ts --tenant <id> [--role admin|customer] [--sub <id>] [--email <address>] [--ttl <seconds>]
@@ -41,10 +43,22 @@ const { values, positionals } = (() => {
 })();
 const common = { keysDir: values['keys-dir'], issuer: values.issuer, audience: values.audience };
 
-if (positionals[0] === 'serve') {
+/** The `serve` options, every bad one named in one ConfigError. */
+function serveOptions() {
+  const problems: string[] = [];
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`--port ${values.port} is not a port`);
-  const issuer = await startDevIssuer({ ...common, port, host: values.host });
+  if (!/^\d+$/.test(values.port) || port > 65_535)
+    problems.push(`--port: "${values.port}" is not a port (0-65535)`);
+  if (values.issuer !== undefined && !URL.canParse(values.issuer)) {
+    problems.push(`--issuer: "${values.issuer}" is not a URL`);
+  }
+  if (values.host.trim() === '') problems.push('--host: must name an address');
+  if (problems.length) throw new ConfigError(problems);
+  return { ...common, port, host: values.host };
+}
+
+if (positionals[0] === 'serve') {
+  const issuer = await startOrExit('dev-issuer', () => startDevIssuer(serveOptions()));
   const stop = () => {
     issuer.close().then(
       () => process.exit(0),
