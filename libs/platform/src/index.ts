@@ -7,6 +7,7 @@ export * from './health.ts';
 export * from './http.ts';
 export * from './lifecycle.ts';
 export * from './logging.ts';
+export * from './money.ts';
 export * from './pool.ts';
 export * from './principal.ts';
 export * from './routes.ts';

@@ -1,5 +1,4 @@
-import { AppError, type FieldError, type Logger, type TenantId } from '@shop/platform';
-import { decimalToMinor } from './domain/money.ts';
+import { AppError, decimalToMinor, type FieldError, type Logger, type TenantId } from '@shop/platform';
 import type { ProductRef, ReservedLine } from './domain/place-order.ts';
 
 /** The products service's stock reservations, as the orders service uses them. */

@@ -2,7 +2,6 @@ import type { AppError } from '@shop/platform';
 import { describe, expect, test } from 'vitest';
 import { CursorCodec, listScope } from '../src/domain/cursor.ts';
 import { requestHashOf } from '../src/domain/idempotency.ts';
-import { decimalToMinor, hasAtMostTwoDecimals, minorToDecimal } from '../src/domain/money.ts';
 import { judgeTransition, ORDER_STATUSES, type OrderStatus } from '../src/domain/order.ts';
 import { priceOrder, type ReservedLine, toPlaceOrderCommand } from '../src/domain/place-order.ts';
 
@@ -24,35 +23,6 @@ const thrown = (work: () => unknown): AppError => {
   }
   throw new Error('expected an error');
 };
-
-describe('money', () => {
-  test.each([
-    [29.99, true],
-    [99.97, true],
-    [0.1, true],
-    [8652677.86, true],
-    [99_999_999.99, true],
-    [1.005, false],
-    [29.999, false],
-    [Number.NaN, false],
-  ])('When %d is checked for two decimals, then %s', (value, expected) => {
-    expect(hasAtMostTwoDecimals(value)).toBe(expected);
-  });
-
-  test('When amounts cross a decimal string, then they come back exact', () => {
-    expect([9997, 5, 0, -250, 9_999_999_999].map(minorToDecimal)).toEqual([
-      '99.97',
-      '0.05',
-      '0.00',
-      '-2.50',
-      '99999999.99',
-    ]);
-    expect(['99.97', '99.9', '99', '0.05', '-2.50', '12.340'].map((text) => decimalToMinor(text))).toEqual([
-      9997, 9990, 9900, 5, -250, 1234,
-    ]);
-    expect(decimalToMinor(0.1 + 0.2)).toBe(30);
-  });
-});
 
 describe('lifecycle', () => {
   const legal = new Set([

@@ -1,46 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  amountOf,
-  decimalOf,
-  hasAtMostTwoDecimals,
-  minorUnitsFromDecimal,
-  minorUnitsOf,
-} from '../src/domain/money.ts';
 import { reservationRequestOf } from '../src/domain/stock.ts';
 import { createCursorCodec } from '../src/http/cursor.ts';
-
-describe('money in minor units', () => {
-  it.each([
-    [0.01, 1, '0.01'],
-    [0.07, 7, '0.07'],
-    [0.29, 29, '0.29'],
-    [1.1, 110, '1.10'],
-    [19.99, 1999, '19.99'],
-    [1234.5, 123450, '1234.50'],
-    [99999999.99, 9999999999, '99999999.99'],
-  ])('When %d is converted, then it is %d cents, written %s and read back exactly', (amount, minor, text) => {
-    expect(hasAtMostTwoDecimals(amount)).toBe(true);
-    expect(minorUnitsOf(amount)).toBe(minor);
-    expect(decimalOf(minor)).toBe(text);
-    expect(minorUnitsFromDecimal(text)).toBe(minor);
-    expect(amountOf(minor)).toBe(amount);
-  });
-
-  it('When a driver returns a decimal in another form, then the cents are the same', () => {
-    expect(minorUnitsFromDecimal('12.5')).toBe(1250);
-    expect(minorUnitsFromDecimal(12.5)).toBe(1250);
-    expect(minorUnitsFromDecimal('7')).toBe(700);
-    expect(minorUnitsFromDecimal(' 0.10 ')).toBe(10);
-    expect(() => minorUnitsFromDecimal('1e3')).toThrow(TypeError);
-  });
-
-  it.each([1.234, 0.001, 99999999.999, Number.NaN, Number.POSITIVE_INFINITY])(
-    'When %d has more than two decimals or is not finite, then it is refused',
-    (amount) => {
-      expect(hasAtMostTwoDecimals(amount)).toBe(false);
-    },
-  );
-});
 
 describe('reservation requests', () => {
   it('When the same lines are sent twice, then the fingerprint is the same; other lines, another one', () => {

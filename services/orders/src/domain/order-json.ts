@@ -1,4 +1,4 @@
-import { fromMinor } from './money.ts';
+import { fromMinor } from '@shop/platform';
 import type { Order, OrderLine, StatusChange } from './order.ts';
 
 /** An order line as the API shows it: money as numbers with two decimals. */

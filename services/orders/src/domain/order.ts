@@ -1,4 +1,4 @@
-import type { Minor } from './money.ts';
+import type { Minor } from '@shop/platform';
 
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   AppError,
   etagOf,
+  fromMinor,
   isAdmin,
   type Logger,
   type Principal,
@@ -12,7 +13,6 @@ import type { OrderStore, StoredResponse } from '../data-access/order-store.ts';
 import type { StockReservations } from '../products-client.ts';
 import { type CursorCodec, listScope } from './cursor.ts';
 import { type IdempotencyKeys, requestHashOf } from './idempotency.ts';
-import { fromMinor } from './money.ts';
 import { allowedTransitions, judgeTransition, type Order, type OrderStatus } from './order.ts';
 import { lineToJson, orderToJson } from './order-json.ts';
 import { type PlaceOrderCommand, type PricedOrder, priceOrder, toPlaceOrderCommand } from './place-order.ts';

@@ -1,6 +1,11 @@
-import type { FieldError } from '@shop/platform';
-import { AppError } from '@shop/platform';
-import { fromMinor, hasAtMostTwoDecimals, type Minor, toMinor } from './money.ts';
+import {
+  AppError,
+  type FieldError,
+  fromMinor,
+  hasAtMostTwoDecimals,
+  type Minor,
+  toMinor,
+} from '@shop/platform';
 import type { Address, OrderLine } from './order.ts';
 import type { CreateOrderBody } from './schemas.ts';
 

@@ -1,4 +1,4 @@
-import { StrictObject } from '@shop/platform';
+import { MAX_AMOUNT, StrictObject } from '@shop/platform';
 import Type, { type Static } from 'typebox';
 import { ORDER_STATUSES } from './order.ts';
 
@@ -7,7 +7,6 @@ import { ORDER_STATUSES } from './order.ts';
  * customer_id, status, created_by or order_id can be smuggled in a body) and generate /openapi.json.
  */
 
-const MAX_AMOUNT = 99_999_999.99;
 const Money = (description: string) =>
   Type.Number({ minimum: 0, maximum: MAX_AMOUNT, description: `${description} At most two decimals.` });
 

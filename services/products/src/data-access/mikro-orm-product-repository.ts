@@ -8,8 +8,7 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { AppError, type Logger, type TenantId } from '@shop/platform';
-import { decimalOf, minorUnitsFromDecimal } from '../domain/money.ts';
+import { AppError, decimalToMinor, type Logger, minorToDecimal, type TenantId } from '@shop/platform';
 import type { NewProduct, Product, ProductChanges, ProductPageRequest } from '../domain/product.ts';
 import type {
   LineFailure,
@@ -43,7 +42,7 @@ const productOf = (row: ProductRow): Product => ({
   sku: row.sku,
   name: row.name,
   description: row.description,
-  priceMinor: minorUnitsFromDecimal(row.price),
+  priceMinor: decimalToMinor(row.price),
   currency: row.currency,
   stockQuantity: row.stockQuantity,
   isActive: Boolean(row.isActive),
@@ -56,7 +55,7 @@ const columnsOf = (changes: ProductChanges) => ({
   ...(changes.sku !== undefined && { sku: changes.sku }),
   ...(changes.name !== undefined && { name: changes.name }),
   ...(changes.description !== undefined && { description: changes.description }),
-  ...(changes.priceMinor !== undefined && { price: decimalOf(changes.priceMinor) }),
+  ...(changes.priceMinor !== undefined && { price: minorToDecimal(changes.priceMinor) }),
   ...(changes.currency !== undefined && { currency: changes.currency }),
   ...(changes.stockQuantity !== undefined && { stockQuantity: changes.stockQuantity }),
   ...(changes.isActive !== undefined && { isActive: changes.isActive }),
@@ -124,7 +123,7 @@ export class MikroOrmProductRepository implements ProductRepository {
     if (page.after) {
       const key =
         field === 'price'
-          ? decimalOf(Number(page.after.key))
+          ? minorToDecimal(Number(page.after.key))
           : field === 'createdAt'
             ? new Date(Number(page.after.key))
             : String(page.after.key);
@@ -174,7 +173,7 @@ export class MikroOrmProductRepository implements ProductRepository {
         sku: product.sku,
         name: product.name,
         description: product.description,
-        price: decimalOf(product.priceMinor),
+        price: minorToDecimal(product.priceMinor),
         currency: product.currency,
         stockQuantity: product.stockQuantity,
         isActive: product.isActive,
@@ -374,7 +373,7 @@ export class MikroOrmProductRepository implements ProductRepository {
         line.sku,
         line.name,
         line.quantity,
-        decimalOf(line.unitPriceMinor),
+        minorToDecimal(line.unitPriceMinor),
         line.currency,
       ]),
       'run',
@@ -490,7 +489,7 @@ export class MikroOrmProductRepository implements ProductRepository {
         sku: line.sku,
         name: line.name,
         quantity: line.quantity,
-        unitPriceMinor: minorUnitsFromDecimal(line.unitPrice),
+        unitPriceMinor: decimalToMinor(line.unitPrice),
         currency: line.currency,
       })),
       createdAt: row.createdAt,

@@ -1,6 +1,5 @@
-import { asTenantId, compileSchema, type TenantId } from '@shop/platform';
+import { asTenantId, compileSchema, type TenantId, toMinor } from '@shop/platform';
 import demo from '../../../../database/products/seed/demo-products.json' with { type: 'json' };
-import { minorUnitsOf } from '../domain/money.ts';
 import { DEFAULT_CURRENCY, NewProductBody } from '../domain/product.ts';
 import type { ProductRepository } from './product-repository.ts';
 
@@ -29,7 +28,7 @@ export async function seedDemoProducts(
         sku: product.sku,
         name: product.name,
         description: product.description ?? '',
-        priceMinor: minorUnitsOf(product.price),
+        priceMinor: toMinor(product.price),
         currency: product.currency ?? DEFAULT_CURRENCY,
         stockQuantity: product.stock_quantity ?? 0,
         isActive: product.is_active ?? true,

@@ -1,6 +1,5 @@
-import { StrictObject } from '@shop/platform';
+import { hasAtMostTwoDecimals, MAX_AMOUNT, StrictObject } from '@shop/platform';
 import Type, { type Static } from 'typebox';
-import { hasAtMostTwoDecimals, MAX_AMOUNT } from './money.ts';
 
 export const SKU_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 export const CURRENCY_PATTERN = '^[A-Z]{3}$';

@@ -1,4 +1,4 @@
-import { amountOf } from '../domain/money.ts';
+import { fromMinor } from '@shop/platform';
 import type { Product, ProductJson } from '../domain/product.ts';
 import type { Reservation } from '../domain/stock.ts';
 
@@ -8,7 +8,7 @@ export const productJson = (product: Product): ProductJson => ({
   sku: product.sku,
   name: product.name,
   description: product.description,
-  price: amountOf(product.priceMinor),
+  price: fromMinor(product.priceMinor),
   currency: product.currency,
   stock_quantity: product.stockQuantity,
   is_active: product.isActive,
@@ -25,7 +25,7 @@ export const reservationJson = (reservation: Reservation) => ({
     sku: line.sku,
     name: line.name,
     quantity: line.quantity,
-    unit_price: amountOf(line.unitPriceMinor),
+    unit_price: fromMinor(line.unitPriceMinor),
     currency: line.currency,
   })),
   created_at: reservation.createdAt.toISOString(),

@@ -1,6 +1,5 @@
-import { AppError, etagOf, type Route, route, StrictObject, tenantOf } from '@shop/platform';
+import { AppError, etagOf, type Route, route, StrictObject, tenantOf, toMinor } from '@shop/platform';
 import type { ProductRepository } from '../data-access/product-repository.ts';
-import { minorUnitsOf } from '../domain/money.ts';
 import {
   DEFAULT_CURRENCY,
   type NewProduct,
@@ -34,7 +33,7 @@ const newProductOf = (body: NewProductBody): NewProduct => ({
   sku: body.sku,
   name: body.name,
   description: body.description ?? '',
-  priceMinor: minorUnitsOf(body.price),
+  priceMinor: toMinor(body.price),
   currency: body.currency ?? DEFAULT_CURRENCY,
   stockQuantity: body.stock_quantity ?? 0,
   isActive: body.is_active ?? true,
@@ -44,7 +43,7 @@ const changesOf = (body: ProductChangesBody): ProductChanges => ({
   sku: body.sku,
   name: body.name,
   description: body.description,
-  priceMinor: body.price === undefined ? undefined : minorUnitsOf(body.price),
+  priceMinor: body.price === undefined ? undefined : toMinor(body.price),
   currency: body.currency,
   stockQuantity: body.stock_quantity,
   isActive: body.is_active,

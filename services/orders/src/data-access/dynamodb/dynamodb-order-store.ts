@@ -8,8 +8,7 @@ import {
   type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { TenantId } from '@shop/platform';
-import { fromMinor, toMinor } from '../../domain/money.ts';
+import { fromMinor, type TenantId, toMinor } from '@shop/platform';
 import type { Address, Order, OrderLine, OrderStatus, StatusChange } from '../../domain/order.ts';
 import type {
   IdempotencyRecord,

@@ -1,5 +1,4 @@
-import type { TenantId } from '@shop/platform';
-import { decimalToMinor, minorToDecimal } from '../../domain/money.ts';
+import { decimalToMinor, minorToDecimal, type TenantId } from '@shop/platform';
 import type { Address, Order, OrderLine, OrderStatus, StatusChange } from '../../domain/order.ts';
 import type {
   IdempotencyRecord,
