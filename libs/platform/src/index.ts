@@ -1,6 +1,7 @@
 export * from './auth/index.ts';
 export * from './body.ts';
 export * from './config.ts';
+export * from './cursor.ts';
 export * from './entry-point.ts';
 export * from './errors.ts';
 export * from './health.ts';
