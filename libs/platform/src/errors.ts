@@ -133,6 +133,19 @@ const errorNames = (error: unknown): string[] => {
   return names;
 };
 
+/** What each driver calls a unique or primary key violation; MikroORM wraps them under its own name. */
+const DUPLICATE_KEY = new Set([
+  'UniqueConstraintViolationException',
+  'ER_DUP_ENTRY',
+  '23505',
+  'SQLITE_CONSTRAINT_UNIQUE',
+  'SQLITE_CONSTRAINT_PRIMARYKEY',
+]);
+
+/** A unique or primary key violation from mysql2, pg, better-sqlite3 or MikroORM, however deeply wrapped. */
+export const isDuplicateKey = (error: unknown): boolean =>
+  errorNames(error).some((name) => DUPLICATE_KEY.has(name));
+
 /**
  * pg and pg-pool name nothing and carry no code when the pool's acquire timeout (`connectionTimeoutMillis`)
  * expires or the server goes away under a query: only their messages say what happened.
@@ -165,15 +178,7 @@ export function toAppError(error: unknown): AppError {
     return AppError.unauthenticated('The bearer token is not valid.');
   }
   if (has('NotFoundError')) return AppError.notFound();
-  if (
-    has(
-      'UniqueConstraintViolationException',
-      'ER_DUP_ENTRY',
-      '23505',
-      'SQLITE_CONSTRAINT_UNIQUE',
-      'SQLITE_CONSTRAINT_PRIMARYKEY',
-    )
-  ) {
+  if (isDuplicateKey(error)) {
     return new AppError(409, 'duplicate', 'A resource with the same unique key already exists.');
   }
   if (

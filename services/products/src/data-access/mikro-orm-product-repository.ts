@@ -5,10 +5,16 @@ import {
   LockWaitTimeoutException,
   type QueryResult,
   raw,
-  UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { AppError, decimalToMinor, type Logger, minorToDecimal, type TenantId } from '@shop/platform';
+import {
+  AppError,
+  decimalToMinor,
+  isDuplicateKey,
+  type Logger,
+  minorToDecimal,
+  type TenantId,
+} from '@shop/platform';
 import type { NewProduct, Product, ProductChanges, ProductPageRequest } from '../domain/product.ts';
 import type {
   LineFailure,
@@ -182,7 +188,7 @@ export class MikroOrmProductRepository implements ProductRepository {
         updatedAt: now,
       });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) return { kind: 'duplicate_sku' };
+      if (isDuplicateKey(error)) return { kind: 'duplicate_sku' };
       throw error;
     }
     // Read back, so the answer is what the store holds (and what a later GET returns).
@@ -212,7 +218,7 @@ export class MikroOrmProductRepository implements ProductRepository {
           { ...columnsOf(changes), version: current.version + 1, updatedAt: new Date() },
         );
       } catch (error) {
-        if (error instanceof UniqueConstraintViolationException) return { kind: 'duplicate_sku' };
+        if (isDuplicateKey(error)) return { kind: 'duplicate_sku' };
         throw error;
       }
       if (updated === 1) {
@@ -254,7 +260,7 @@ export class MikroOrmProductRepository implements ProductRepository {
     } catch (error) {
       if (error instanceof ReservationRefused) return this.#refusal(tenant, error);
       // A concurrent request with the same id committed first: the primary key decided, answer as a retry.
-      if (error instanceof UniqueConstraintViolationException) {
+      if (isDuplicateKey(error)) {
         const winner = await this.#reservationRow(this.#database.em(), tenant, request.reservationId);
         if (winner) return this.#replay(winner, request);
       }

@@ -106,20 +106,3 @@ export async function openSqlDatabase(
 /** `sqlite:.data/orders.sqlite`, `sqlite:/abs/path.sqlite`, `sqlite:///abs/path.sqlite`, `sqlite::memory:`. */
 const sqlitePathOf = (url: string): string =>
   url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') || ':memory:';
-
-const DUPLICATE_CODES = new Set([
-  'ER_DUP_ENTRY',
-  '23505',
-  'SQLITE_CONSTRAINT_PRIMARYKEY',
-  'SQLITE_CONSTRAINT_UNIQUE',
-]);
-
-/** A unique or primary key violation, whichever driver raised it. */
-export function isDuplicateKey(error: unknown): boolean {
-  let current = error as { code?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; current && depth < 4; depth++) {
-    if (typeof current.code === 'string' && DUPLICATE_CODES.has(current.code)) return true;
-    current = current.cause as typeof current;
-  }
-  return false;
-}

@@ -1,4 +1,4 @@
-import { decimalToMinor, minorToDecimal, type TenantId } from '@shop/platform';
+import { decimalToMinor, isDuplicateKey, minorToDecimal, type TenantId } from '@shop/platform';
 import type { Address, Order, OrderLine, OrderStatus, StatusChange } from '../../domain/order.ts';
 import type {
   IdempotencyRecord,
@@ -8,7 +8,7 @@ import type {
   StatusUpdate,
   StoredResponse,
 } from '../order-store.ts';
-import { isDuplicateKey, type SqlDatabase, type SqlEngine, type Transaction } from './sql-database.ts';
+import type { SqlDatabase, SqlEngine, Transaction } from './sql-database.ts';
 
 type Row = Record<string, unknown>;
 
