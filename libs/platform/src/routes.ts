@@ -27,6 +27,8 @@ export interface RouteSpec<P extends TSchema, Q extends TSchema, B extends TSche
   method: Method;
   /** Koa router syntax: `/products/:id`. */
   path: string;
+  /** Unique per service: client generators name the method after it (`listProducts`, `placeOrder`). */
+  operationId: string;
   summary: string;
   tags?: string[];
   access: Access;
@@ -36,6 +38,10 @@ export interface RouteSpec<P extends TSchema, Q extends TSchema, B extends TSche
   /** The body may be absent (e.g. DELETE with an optional reason). */
   bodyOptional?: boolean;
   headers?: Record<string, { description: string; required?: boolean }>;
+  /**
+   * What the route itself answers: its successes and the failures its handler throws. Those every route
+   * can answer (see impliedResponses) are added to its OpenAPI operation when not declared here.
+   */
   responses: Record<number, ResponseSpec>;
   handler: (input: RouteInput<Static<P>, Static<Q>, Static<B>>, ctx: Context) => Promise<void> | void;
 }
@@ -125,17 +131,75 @@ const problemSchema = {
   },
 };
 
-/** An OpenAPI 3.1 document built from the same route declarations that validate requests. */
-export function openApiDocument(
-  info: { title: string; version: string; description?: string },
-  routes: readonly Route[],
-) {
+const retryAfter = { 'Retry-After': 'Seconds to wait before retrying.' };
+
+/**
+ * The failures the platform answers on a route before or around its handler, whatever the route: input
+ * validation (params, query, headers such as X-Tenant-Id or If-Match, a body sent where none is taken),
+ * refused credentials (a bearer token that does not verify is a 401 on public routes too, a token without
+ * a tenant a 403), the body reader's limits, the request time bound and unreachable dependencies (store,
+ * identity provider), and the generic 500.
+ */
+export function impliedResponses(spec: Pick<RouteSpec<TSchema, TSchema, TSchema>, 'access' | 'body'>) {
+  const responses: Record<number, ResponseSpec> = {
+    400: { description: 'The request is not valid: `errors` names each failing field and where it was.' },
+    401:
+      spec.access === 'public'
+        ? {
+            description: 'A bearer token was sent and does not verify.',
+            headers: { 'WWW-Authenticate': 'Bearer' },
+          }
+        : {
+            description: 'No credentials, or a bearer token that does not verify.',
+            headers: { 'WWW-Authenticate': 'Bearer' },
+          },
+    403:
+      spec.access === 'public' || spec.access === 'authenticated'
+        ? { description: 'The token names no tenant (code `tenant_missing`).' }
+        : {
+            description: `The caller is not ${spec.access.join(' or ')} (code \`forbidden\`), or the token names no tenant (\`tenant_missing\`).`,
+          },
+    500: { description: 'An unexpected failure; the body says nothing internal and quotes the request id.' },
+    503: {
+      description:
+        'A dependency (the store, the identity provider’s keys) is unavailable, or the request ran out of time; nothing was changed that a retry would repeat.',
+      headers: retryAfter,
+    },
+  };
+  if (spec.body) {
+    responses[413] = {
+      description: 'The body is larger than this service accepts (code `payload_too_large`).',
+    };
+    responses[415] = { description: 'The body is not `application/json` (code `unsupported_media_type`).' };
+  }
+  return responses;
+}
+
+/** Every status a route can answer: what it declares, and what the platform adds (declared text wins). */
+export const responsesOf = (spec: RouteSpec<TSchema, TSchema, TSchema>): Record<number, ResponseSpec> => ({
+  ...impliedResponses(spec),
+  ...spec.responses,
+});
+
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  description?: string;
+}
+
+/**
+ * An OpenAPI 3.1 document built from the same route declarations that validate requests. Its server is
+ * relative (`/`): the document is served by the service it describes, at whatever address that has.
+ */
+export function openApiDocument(info: OpenApiInfo, routes: readonly Route[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { spec } of routes) {
     const path = openApiPath(spec.path);
     paths[path] ??= {};
     const responses: Record<string, unknown> = {};
-    for (const [status, response] of Object.entries(spec.responses)) {
+    const all = responsesOf(spec);
+    for (const status of Object.keys(all).sort()) {
+      const response = all[Number(status)]!;
       const isProblem = Number(status) >= 400;
       responses[status] = {
         description: response.description,
@@ -168,6 +232,7 @@ export function openApiDocument(
       schema: { type: 'string' },
     }));
     paths[path][spec.method.toLowerCase()] = {
+      operationId: spec.operationId,
       summary: spec.summary,
       tags: spec.tags,
       security: spec.access === 'public' ? [{}, { bearer: [] }] : [{ bearer: [] }],
@@ -190,7 +255,8 @@ export function openApiDocument(
   return JSON.parse(
     JSON.stringify({
       openapi: '3.1.0',
-      info,
+      info: { ...info, license: { name: 'MIT', identifier: 'MIT' } },
+      servers: [{ url: '/', description: 'The service that serves this document.' }],
       paths,
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -218,10 +284,14 @@ export function routerFor(routes: readonly Route[]): Middleware {
   return (ctx, next) => matched(ctx, () => otherMethods(ctx, next));
 }
 
-/** `GET /openapi.json`, public and before authentication: the document is built once, at app build. */
-export function serveOpenApi(document: Record<string, unknown>): Middleware {
+/**
+ * `GET /openapi.json` (or `path`), public and before authentication: the document is built once, at app
+ * build. A service's internal routes get their own document under their own prefix, which every gateway
+ * keeps private with them.
+ */
+export function serveOpenApi(document: Record<string, unknown>, path = '/openapi.json'): Middleware {
   return async function answerOpenApi(ctx, next) {
-    if (ctx.method !== 'GET' || ctx.path !== '/openapi.json') return next();
+    if (ctx.method !== 'GET' || ctx.path !== path) return next();
     ctx.body = document;
   };
 }

@@ -37,6 +37,7 @@ const routes = [
   route({
     method: 'POST',
     path: '/widgets',
+    operationId: 'createWidget',
     summary: 'Create a widget',
     access: 'public',
     body: Widget,
@@ -51,6 +52,7 @@ const routes = [
   route({
     method: 'GET',
     path: '/widgets/:id',
+    operationId: 'getWidget',
     summary: 'Read a widget',
     access: ['admin'],
     params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
@@ -63,6 +65,7 @@ const routes = [
   route({
     method: 'GET',
     path: '/boom',
+    operationId: 'boom',
     summary: 'Fails',
     access: 'public',
     responses: {},
@@ -73,6 +76,7 @@ const routes = [
   route({
     method: 'GET',
     path: '/slow',
+    operationId: 'slow',
     summary: 'Slow',
     access: 'public',
     responses: {},
@@ -84,6 +88,7 @@ const routes = [
   route({
     method: 'GET',
     path: '/unavailable',
+    operationId: 'unavailable',
     summary: 'Store down',
     access: 'public',
     responses: {},
@@ -259,6 +264,34 @@ describe('HTTP conventions', () => {
     expect(document.paths['/widgets/{id}'].get.parameters).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true })]),
     );
+  });
+
+  it('When a route declares only what its handler answers, then its operation also documents what the platform answers on it', () => {
+    const document = openApiDocument({ title: 'widgets', version: '1' }, routes) as Json;
+
+    expect(Object.keys(document.paths['/widgets'].post.responses)).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '413',
+      '415',
+      '500',
+      '503',
+    ]);
+    expect(Object.keys(document.paths['/widgets/{id}'].get.responses)).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '500',
+      '503',
+    ]);
+    expect(document.paths['/widgets/{id}'].get.responses['403'].description).toContain('admin');
+    expect(document.paths['/widgets'].post.responses['503'].headers).toHaveProperty('Retry-After');
+    expect(document.paths['/widgets/{id}'].get.operationId).toBe('getWidget');
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(document.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
   });
 });
 

@@ -17,26 +17,33 @@ import type { Deps } from './deps.ts';
 import { productRoutes } from './http/product-routes.ts';
 import { stockRoutes } from './http/stock-routes.ts';
 
+/** The internal routes' document, under their own prefix. */
+export const INTERNAL_OPENAPI_PATH = '/stock/openapi.json';
+
 export type AppDeps = Pick<Deps, 'config' | 'logger' | 'repository' | 'authenticator' | 'cursors'>;
 
 /** Composes the products app from its dependencies; no I/O, no listening. */
 export function createApp(deps: AppDeps): Koa {
   const { config, repository } = deps;
-  const routes = [
-    ...productRoutes({
-      repository,
-      cursors: deps.cursors,
-      catalog: { publicCatalog: config.PUBLIC_CATALOG, defaultTenant: config.DEFAULT_TENANT },
-    }),
-    ...stockRoutes({ repository }),
-  ];
+  const catalogRoutes = productRoutes({
+    repository,
+    cursors: deps.cursors,
+    catalog: { publicCatalog: config.PUBLIC_CATALOG, defaultTenant: config.DEFAULT_TENANT },
+  });
+  const internalRoutes = stockRoutes({ repository });
   const openapi = openApiDocument(
+    { title: 'Products service', version: '1.0.0', description: 'The catalog of each tenant.' },
+    catalogRoutes,
+  );
+  // The orders service's API stays out of the public document. Served under /stock, which no gateway
+  // routes, it can be read exactly where its routes can be called.
+  const internalOpenapi = openApiDocument(
     {
-      title: 'Products service',
+      title: 'Products service: stock reservations (internal)',
       version: '1.0.0',
-      description: 'Catalog and stock reservations, per tenant.',
+      description: 'Stock reservations for the orders service only, with its service credential.',
     },
-    routes,
+    internalRoutes,
   );
 
   const app = createHttpApp();
@@ -45,9 +52,10 @@ export function createApp(deps: AppDeps): Koa {
   app.use(cors(csv(config.CORS_ORIGINS)));
   app.use(health({ database: () => repository.ping() }));
   app.use(serveOpenApi(openapi));
+  app.use(serveOpenApi(internalOpenapi, INTERNAL_OPENAPI_PATH));
   app.use(requestTimeout(config.REQUEST_TIMEOUT_MS));
   app.use(jsonBody({ limit: config.BODY_LIMIT_BYTES }));
   app.use(authenticate(deps.authenticator));
-  app.use(routerFor(routes));
+  app.use(routerFor([...catalogRoutes, ...internalRoutes]));
   return app;
 }

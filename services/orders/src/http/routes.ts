@@ -19,10 +19,8 @@ import {
 const shopper = ['admin', 'customer'] as const;
 const tags = ['orders'];
 
-const problems = {
-  400: { description: 'Invalid body, query, path or header; `errors` names each field.' },
-  401: { description: 'No valid bearer token.' },
-  403: { description: 'The caller’s role may not do this, or the token has no tenant.' },
+const invalid = { 400: { description: 'Invalid body, query, path or header; `errors` names each field.' } };
+const noSuchOrder = {
   404: { description: 'No such order for this caller (other tenants’ and customers’ orders included).' },
 };
 
@@ -38,6 +36,7 @@ export function orderRoutes(orders: OrdersService): Route[] {
     route({
       method: 'POST',
       path: '/orders',
+      operationId: 'placeOrder',
       summary: 'Place an order (seed 001 or seed 004 payload); prices come from the catalog.',
       tags,
       access: shopper,
@@ -58,7 +57,7 @@ export function orderRoutes(orders: OrdersService): Route[] {
             'Idempotent-Replayed': '`true` on a replay.',
           },
         },
-        ...problems,
+        ...invalid,
         409: {
           description:
             '`price_mismatch` (with the server’s figures), `insufficient_stock` (with the lines), or ' +
@@ -84,11 +83,12 @@ export function orderRoutes(orders: OrdersService): Route[] {
     route({
       method: 'GET',
       path: '/orders',
+      operationId: 'listOrders',
       summary: 'List orders, newest first: a customer’s own, or the tenant’s for admins.',
       tags,
       access: shopper,
       query: ListOrdersQuerySchema,
-      responses: { 200: { description: 'A page of orders.', schema: OrderPageSchema }, ...problems },
+      responses: { 200: { description: 'A page of orders.', schema: OrderPageSchema }, ...invalid },
       async handler({ query, principal }, ctx) {
         ctx.body = pageToJson(await orders.listOrders(requirePrincipal(principal), query));
       },
@@ -96,6 +96,7 @@ export function orderRoutes(orders: OrdersService): Route[] {
     route({
       method: 'GET',
       path: '/orders/:order_id',
+      operationId: 'getOrder',
       summary: 'Read one order.',
       tags,
       access: shopper,
@@ -107,7 +108,8 @@ export function orderRoutes(orders: OrdersService): Route[] {
           schema: OrderSchema,
           headers: { ETag: 'Its version, for If-Match.' },
         },
-        ...problems,
+        ...invalid,
+        ...noSuchOrder,
       },
       async handler({ params, query, principal }, ctx) {
         const order = await orders.getOrder(requirePrincipal(principal), params.order_id, query.customer_id);
@@ -118,6 +120,7 @@ export function orderRoutes(orders: OrdersService): Route[] {
     route({
       method: 'PUT',
       path: '/orders/:order_id',
+      operationId: 'updateOrderStatus',
       summary: 'Change an order’s status (admins any legal move; customers cancel their own PENDING order).',
       tags,
       access: shopper,
@@ -126,7 +129,12 @@ export function orderRoutes(orders: OrdersService): Route[] {
       headers: { 'If-Match': { description: 'The ETag read; a stale one is refused with 412.' } },
       responses: {
         200: { description: 'Updated.', schema: OrderEnvelopeSchema, headers: { ETag: 'The new version.' } },
-        ...problems,
+        ...invalid,
+        403: {
+          description:
+            'A customer may only cancel their own PENDING order (code `forbidden`), or the token names no tenant.',
+        },
+        ...noSuchOrder,
         409: { description: '`invalid_transition`, naming from, to and the allowed moves.' },
         412: { description: 'If-Match names an older version.' },
         503: { description: 'Cancelling could not give the stock back; the order is unchanged.' },
@@ -141,12 +149,17 @@ export function orderRoutes(orders: OrdersService): Route[] {
     route({
       method: 'GET',
       path: '/customers/:customer_id/orders',
+      operationId: 'listCustomerOrders',
       summary: 'One customer’s orders, newest first (customers: only their own id).',
       tags,
       access: shopper,
       params: CustomerParamsSchema,
       query: CustomerOrdersQuerySchema,
-      responses: { 200: { description: 'A page of orders.', schema: OrderPageSchema }, ...problems },
+      responses: {
+        200: { description: 'A page of orders.', schema: OrderPageSchema },
+        ...invalid,
+        404: { description: 'A customer asked for another customer’s orders.' },
+      },
       async handler({ params, query, principal }, ctx: Context) {
         ctx.body = pageToJson(
           await orders.listCustomerOrders(requirePrincipal(principal), params.customer_id, query),

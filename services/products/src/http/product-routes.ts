@@ -63,6 +63,7 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
     route({
       method: 'GET',
       path: '/products',
+      operationId: 'listProducts',
       summary: 'List products, a page at a time',
       tags,
       access: 'public',
@@ -108,6 +109,7 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
     route({
       method: 'GET',
       path: '/products/:id',
+      operationId: 'getProduct',
       summary: 'Get one product',
       tags,
       access: 'public',
@@ -131,6 +133,7 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
     route({
       method: 'POST',
       path: '/products',
+      operationId: 'createProduct',
       summary: 'Create a product',
       tags,
       access: ['admin'],
@@ -152,6 +155,7 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
     route({
       method: 'PUT',
       path: '/products/:id',
+      operationId: 'updateProduct',
       summary: 'Change a product (any subset of its writable fields)',
       tags,
       access: ['admin'],
@@ -183,6 +187,7 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
     route({
       method: 'DELETE',
       path: '/products/:id',
+      operationId: 'deleteProduct',
       summary: 'Delete a product',
       tags,
       access: ['admin'],

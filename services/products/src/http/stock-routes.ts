@@ -46,6 +46,7 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
     route({
       method: 'POST',
       path: '/stock/reservations',
+      operationId: 'reserveStock',
       summary: 'Reserve stock for every line, or for none',
       tags,
       access: ['service'],
@@ -123,6 +124,7 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
     route({
       method: 'GET',
       path: '/stock/reservations/:id',
+      operationId: 'getReservation',
       summary: 'Get a reservation',
       tags,
       access: ['service'],
@@ -141,6 +143,7 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
     route({
       method: 'DELETE',
       path: '/stock/reservations/:id',
+      operationId: 'releaseReservation',
       summary: 'Release a reservation: give its stock back (once)',
       tags,
       access: ['service'],
