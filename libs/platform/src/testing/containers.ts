@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { MySqlContainer } from '@testcontainers/mysql';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers';
@@ -24,6 +25,7 @@ export interface StartedStore {
 
 /** True when testcontainers finds a container runtime that answers (DOCKER_HOST, the socket, …). */
 export async function dockerAnswers(): Promise<boolean> {
+  reachDaemonOnLoopbackWhenLocal();
   try {
     const client = await getContainerRuntimeClient();
     return Boolean(client.info.containerRuntime.serverVersion);
@@ -102,6 +104,24 @@ async function startStore(engine: ContainerEngine, local: boolean): Promise<Star
       };
     }
   }
+}
+
+/**
+ * testcontainers reads /.dockerenv as "the daemon is outside, reach its ports through the bridge gateway".
+ * A machine that is itself a container and runs its own dockerd (this project's CI machines) publishes
+ * them on its own loopback instead: when dockerd is a process here, point testcontainers at 127.0.0.1.
+ */
+function reachDaemonOnLoopbackWhenLocal(): void {
+  if (process.env.TESTCONTAINERS_HOST_OVERRIDE || process.env.DOCKER_HOST || !existsSync('/.dockerenv')) return;
+  const dockerdRunsHere = readdirSync('/proc').some((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dockerd';
+    } catch {
+      return false; // the process ended while we looked
+    }
+  });
+  if (dockerdRunsHere) process.env.TESTCONTAINERS_HOST_OVERRIDE = '127.0.0.1';
 }
 
 function onIpv4(url: string): string {
