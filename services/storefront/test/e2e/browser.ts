@@ -5,7 +5,11 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { patience } from './patience.ts';
 import type { Stack } from './stack.ts';
+
+/** A wait for the page to show something (a locator, an assertion retried): 15 s on an idle machine. */
+export const pageWaitMs = () => patience(15_000);
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SKIP_BROWSER_TESTS = process.env.SKIP_BROWSER_TESTS === '1';
@@ -70,7 +74,7 @@ export async function withContext(
     baseURL: stack.url,
     locale: 'en-US',
   });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(pageWaitMs());
   const config = options.config;
   if (config) await context.route(/\/config\.json$/, (route) => route.fulfill({ json: config }));
   const pageErrors: string[] = [];
@@ -101,7 +105,7 @@ export async function withContext(
 }
 
 /** Retries an assertion until it passes (the page renders asynchronously) or the time is up. */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = pageWaitMs()): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -118,7 +122,12 @@ export async function textOf(page: Page, selector: string): Promise<string> {
 }
 
 /** Waits until the page shows `text` somewhere in `selector`. */
-export async function expectText(page: Page, selector: string, text: string | RegExp, timeoutMs = 15_000) {
+export async function expectText(
+  page: Page,
+  selector: string,
+  text: string | RegExp,
+  timeoutMs = pageWaitMs(),
+) {
   await eventually(async () => {
     const content = await textOf(page, selector);
     if (typeof text === 'string') expect(content).toContain(text);

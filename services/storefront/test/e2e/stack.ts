@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { patience } from './patience.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
 
@@ -85,7 +86,8 @@ export async function startStack(): Promise<Stack> {
   };
 
   // Ready when the gateway serves the catalog through to products (migrated and seeded) and the page.
-  const deadline = Date.now() + 90_000;
+  const readyWithinMs = patience(90_000);
+  const deadline = Date.now() + readyWithinMs;
   for (;;) {
     if (child.exitCode !== null) {
       await stop();
@@ -99,7 +101,7 @@ export async function startStack(): Promise<Stack> {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`npm start was not ready within 90 s:\n${output}`);
+      throw new Error(`npm start was not ready within ${readyWithinMs / 1000} s:\n${output}`);
     }
     await new Promise((done) => setTimeout(done, 200));
   }

@@ -19,6 +19,7 @@ import {
   textOf,
   withContext,
 } from './browser.ts';
+import { patience } from './patience.ts';
 import { createProducts, freshTenant, type Stack, startStack } from './stack.ts';
 
 if (SKIP_BROWSER_TESTS) {
@@ -60,14 +61,15 @@ async function orderIdFromUrl(page: Page): Promise<string> {
   return page.url().split('#/orders/')[1]!.split('?')[0]!;
 }
 
-describe.skipIf(SKIP_BROWSER_TESTS)('storefront in headless Chromium', { timeout: 120_000 }, () => {
+// A test waits for the page several times: its own bound grows with the machine's load like each wait's.
+describe.skipIf(SKIP_BROWSER_TESTS)('storefront in headless Chromium', { timeout: patience(120_000) }, () => {
   let stack: Stack;
   let browser: Browser;
 
   beforeAll(async () => {
     requireChromium();
     [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-  }, 120_000);
+  }, patience(120_000));
 
   afterAll(async () => {
     await browser?.close();
