@@ -1,4 +1,5 @@
 import { AuthConfigSchema, BaseConfigSchema, loadConfig } from '@shop/platform';
+import { SQL_URL_PATTERN } from '@shop/platform/sql';
 import Type, { type Static } from 'typebox';
 
 /** Every variable the orders service reads, in one schema, checked at start. */
@@ -16,7 +17,7 @@ export const OrdersConfigSchema = Type.Object({
     description: 'sql: DATABASE_URL (SQLite, MySQL/MariaDB, PostgreSQL). dynamodb: DYNAMODB_TABLE.',
   }),
   DATABASE_URL: Type.String({
-    pattern: '^(sqlite:|mysql://|mariadb://|postgres(ql)?://)',
+    pattern: SQL_URL_PATTERN,
     default: 'sqlite:.data/orders.sqlite',
     description: 'sqlite:<path> | mysql://user:pass@host:3306/db | postgresql://user:pass@host:5432/db',
   }),

@@ -1,40 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { MikroORM, Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import {
-  boundPoolWaits,
-  type CallbackPool,
-  type Logger,
-  type PromisePool,
-  releaseEndedClients,
-} from '@shop/platform';
+import type { Logger } from '@shop/platform';
+import { openSqlOrm, type SqlEngine, sqlTargetOf } from '@shop/platform/sql';
 import { entities } from './entities.ts';
 import { migrationsOf } from './migrations.ts';
 
-export type Engine = 'mysql' | 'postgresql' | 'sqlite';
-
-export interface DatabaseTarget {
-  engine: Engine;
-  /** Server URL (MySQL, PostgreSQL) or file path / `:memory:` (SQLite). */
-  location: string;
-}
-
-/**
- * `mysql://…`, `postgresql://…` / `postgres://…`, or `sqlite:<path>` (`sqlite::memory:` for a throwaway
- * database). The engine is chosen by configuration, never guessed from anything else.
- */
-export function databaseTargetOf(url: string): DatabaseTarget {
-  if (url.startsWith('mysql://')) return { engine: 'mysql', location: url };
-  if (url.startsWith('postgresql://')) return { engine: 'postgresql', location: url };
-  if (url.startsWith('postgres://'))
-    return { engine: 'postgresql', location: `postgresql://${url.slice(11)}` };
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path) return { engine: 'sqlite', location: path };
-  }
-  throw new Error('DATABASE_URL must start with mysql://, postgresql://, postgres:// or sqlite:<path>');
-}
+export type Engine = SqlEngine;
 
 export interface Database {
   engine: Engine;
@@ -121,8 +92,8 @@ export interface OpenDatabaseOptions {
 }
 
 /**
- * Starts MikroORM on the configured engine. Drivers are imported on demand, so a MySQL deployment never
- * loads the SQLite native module and the other way round.
+ * Starts MikroORM on the engine DATABASE_URL names (`openSqlOrm`: that driver only, bounded pool waits)
+ * with the products entities and migrations.
  */
 export async function openDatabase({
   url,
@@ -130,64 +101,29 @@ export async function openDatabase({
   acquireTimeoutMs,
   logger,
 }: OpenDatabaseOptions): Promise<Database> {
-  const target = databaseTargetOf(url);
   const log = logger.child({ component: 'orm' });
-  const common: Partial<Options> = {
+  const own: Partial<Options> = {
     entities,
     migrations: {
-      migrationsList: migrationsOf(target.engine),
+      migrationsList: migrationsOf(sqlTargetOf(url).engine),
       tableName: 'products_schema_migrations',
       snapshot: false,
       snapshotOnMigrate: false,
       silent: true,
       allOrNothing: true,
     },
-    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
+    pool: { idleTimeoutMillis: 30_000 },
     ensureDatabase: false,
     allowGlobalContext: false,
     debug: false,
     logger: (message) => log.debug(message),
   };
-  let orm: MikroORM;
-  switch (target.engine) {
-    case 'mysql': {
-      const { MikroORM } = await import('@mikro-orm/mysql');
-      orm = await MikroORM.init({ ...common, clientUrl: target.location } as never);
-      // mysql2 has no acquire timeout of its own: bound the wait on its pool.
-      if (acquireTimeoutMs !== undefined) {
-        const connection = orm.em.getConnection() as unknown as { getNativeClient(): Promise<CallbackPool> };
-        boundPoolWaits(await connection.getNativeClient(), acquireTimeoutMs);
-      }
-      break;
-    }
-    case 'postgresql': {
-      const { MikroORM } = await import('@mikro-orm/postgresql');
-      // pg's pool bounds the wait for a connection (pooled or new) itself.
-      const driverOptions = {
-        ...(acquireTimeoutMs === undefined ? {} : { connectionTimeoutMillis: acquireTimeoutMs }),
-        onPoolCreated: (pool: PromisePool) => releaseEndedClients(pool),
-      };
-      orm = await MikroORM.init({ ...common, clientUrl: target.location, driverOptions } as never);
-      break;
-    }
-    case 'sqlite': {
-      const { MikroORM } = await import('@mikro-orm/sqlite');
-      if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
-      orm = await MikroORM.init({ ...common, dbName: target.location } as never);
-      // One connection per process: WAL lets readers in other processes (a migrate run) coexist, and
-      // busy_timeout waits for another process's write lock instead of failing at once.
-      const connection = orm.em.getConnection();
-      await connection.execute('pragma journal_mode = wal');
-      await connection.execute('pragma busy_timeout = 5000');
-      await connection.execute('pragma foreign_keys = on');
-      break;
-    }
-  }
+  const { engine, orm } = await openSqlOrm({ url, poolMax, acquireTimeoutMs, orm: own });
   return {
-    engine: target.engine,
+    engine,
     orm,
     em: () => orm.em.fork() as SqlEntityManager,
-    readOne: await nativeReader(target.engine, orm),
+    readOne: await nativeReader(engine, orm),
     close: () => orm.close(),
   };
 }
