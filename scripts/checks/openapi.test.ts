@@ -99,7 +99,7 @@ beforeAll(async () => {
     orders: await (await fetch(`${orders.server.url}/openapi.json`)).json(),
   };
   contract = contractOf(documents);
-});
+}, 120_000);
 
 afterAll(async () => {
   await orders?.server.close();
@@ -347,7 +347,8 @@ const unreachableFromOutside: Record<string, Record<number, string>> = {
   },
 };
 
-describe('the OpenAPI documents', () => {
+// Bounds for a loaded CI machine (three linter processes, two services on SQLite), not expectations.
+describe('the OpenAPI documents', { timeout: 120_000 }, () => {
   it('When redocly lints them with its recommended rules, then it reports nothing', async () => {
     const files = await Promise.all(
       Object.entries(documents).map(async ([name, document]) => {
