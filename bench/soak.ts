@@ -23,10 +23,10 @@ import {
   Recorder,
   type Reply,
   send,
-} from './lib/reliability/load.ts';
-import { freePort, waitFor } from './lib/reliability/net.ts';
-import { repoRoot } from './lib/reliability/service-process.ts';
-import { type StoreProcess, startDynamoDbLocal } from './lib/reliability/store-processes.ts';
+} from '@shop/reliability/load';
+import { freePort, waitFor } from '@shop/reliability/net';
+import { repoRoot } from '@shop/reliability/service-process';
+import { type StoreProcess, startDynamoDbLocal } from '@shop/reliability/store-processes';
 
 const { values: args } = parseArgs({
   options: {

@@ -4,15 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../../bench/lib/reliability/net.ts';
+import { waitFor } from '@shop/reliability/net';
 import {
   type RawReply,
   rawRequest,
   refusesConnections,
   type ServiceProcess,
   startService,
-} from '../../../../bench/lib/reliability/service-process.ts';
+} from '@shop/reliability/service-process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiOf,
   newTenant,

@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { engines } from '@shop/platform/testing';
+import { lockWaiters, openSqlSession, type SqlSession } from '@shop/reliability/sql-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  lockWaiters,
-  openSqlSession,
-  type SqlSession,
-} from '../../../../bench/lib/reliability/sql-session.ts';
 import {
   newTenant,
   ordersConfig,

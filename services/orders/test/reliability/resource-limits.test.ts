@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { send } from '@shop/reliability/load';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { send } from '../../../../bench/lib/reliability/load.ts';
 import { loadOrdersConfig } from '../../src/config.ts';
 import type { OrderStore } from '../../src/data-access/order-store.ts';
 import {

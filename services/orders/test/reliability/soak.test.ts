@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
+import { repoRoot } from '@shop/reliability/service-process';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../../../bench/lib/reliability/service-process.ts';
 
 /**
  * The CI-sized soak: `npm run soak` (bench/soak.ts) for 15 s against the `npm start` stack. On real stores

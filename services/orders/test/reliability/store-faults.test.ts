@@ -2,22 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as pause } from 'node:timers/promises';
 import { createServiceTokenIssuer } from '@shop/platform';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { type Json, outageViolations, pacingAfter, Recorder, type Reply, send } from '@shop/reliability/load';
+import { waitFor } from '@shop/reliability/net';
+import { missingFor, type StoreKind, type StoreProcess, startStore } from '@shop/reliability/store-processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Json,
-  outageViolations,
-  pacingAfter,
-  Recorder,
-  type Reply,
-  send,
-} from '../../../../bench/lib/reliability/load.ts';
-import { waitFor } from '../../../../bench/lib/reliability/net.ts';
-import {
-  missingFor,
-  type StoreKind,
-  type StoreProcess,
-  startStore,
-} from '../../../../bench/lib/reliability/store-processes.ts';
 import {
   apiOf,
   inBatches,

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { listen } from '@shop/platform/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../../bench/lib/reliability/net.ts';
+import { waitFor } from '@shop/reliability/net';
 import {
   type RawReply,
   rawRequest,
@@ -12,7 +11,8 @@ import {
   type ServiceProcess,
   slowUpload,
   startService,
-} from '../../../../bench/lib/reliability/service-process.ts';
+} from '@shop/reliability/service-process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { buildDeps } from '../../src/deps.ts';
 import {

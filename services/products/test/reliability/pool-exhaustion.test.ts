@@ -1,7 +1,7 @@
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { listen, type TestServer } from '@shop/platform/testing';
+import { openSqlSession, type SqlSession } from '@shop/reliability/sql-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqlSession, type SqlSession } from '../../../../bench/lib/reliability/sql-session.ts';
 import { createApp } from '../../src/app.ts';
 import { applyMigrations } from '../../src/data-access/migrations.ts';
 import { buildDeps, type Deps } from '../../src/deps.ts';

@@ -2,14 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { listen, type TestServer } from '@shop/platform/testing';
+import { outageViolations, pacingAfter, Recorder, send } from '@shop/reliability/load';
+import { waitFor } from '@shop/reliability/net';
+import { missingFor, type StoreProcess, startStore } from '@shop/reliability/store-processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outageViolations, pacingAfter, Recorder, send } from '../../../../bench/lib/reliability/load.ts';
-import { waitFor } from '../../../../bench/lib/reliability/net.ts';
-import {
-  missingFor,
-  type StoreProcess,
-  startStore,
-} from '../../../../bench/lib/reliability/store-processes.ts';
 import { createApp } from '../../src/app.ts';
 import { applyMigrations } from '../../src/data-access/migrations.ts';
 import { buildDeps, type Deps } from '../../src/deps.ts';
