@@ -322,11 +322,11 @@ async function driveOrders() {
 function declarations(): Array<{ document: string; route: Route }> {
   const none = {} as never;
   return [
-    ...productRoutes({ repository: none, cursors: none, catalog: none }).map((route) => ({
+    ...productRoutes({ store: none, cursors: none, catalog: none }).map((route) => ({
       document: 'products',
       route,
     })),
-    ...stockRoutes({ repository: none }).map((route) => ({ document: 'stock', route })),
+    ...stockRoutes({ store: none }).map((route) => ({ document: 'stock', route })),
     ...orderRoutes(none).map((route) => ({ document: 'orders', route })),
   ];
 }

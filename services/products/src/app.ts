@@ -20,17 +20,17 @@ import { stockRoutes } from './http/stock-routes.ts';
 /** The internal routes' document, under their own prefix. */
 export const INTERNAL_OPENAPI_PATH = '/stock/openapi.json';
 
-export type AppDeps = Pick<Deps, 'config' | 'logger' | 'repository' | 'authenticator' | 'cursors'>;
+export type AppDeps = Pick<Deps, 'config' | 'logger' | 'store' | 'authenticator' | 'cursors'>;
 
 /** Composes the products app from its dependencies; no I/O, no listening. */
 export function createApp(deps: AppDeps): Koa {
-  const { config, repository } = deps;
+  const { config, store } = deps;
   const catalogRoutes = productRoutes({
-    repository,
+    store,
     cursors: deps.cursors,
     catalog: { publicCatalog: config.PUBLIC_CATALOG, defaultTenant: config.DEFAULT_TENANT },
   });
-  const internalRoutes = stockRoutes({ repository });
+  const internalRoutes = stockRoutes({ store });
   const openapi = openApiDocument(
     { title: 'Products service', version: '1.0.0', description: 'The catalog of each tenant.' },
     catalogRoutes,
@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLogging({ logger: deps.logger, googleCloudProject: config.GOOGLE_CLOUD_PROJECT }));
   app.use(errorHandler());
   app.use(cors(csv(config.CORS_ORIGINS)));
-  app.use(health({ database: () => repository.ping() }));
+  app.use(health({ database: () => store.ping() }));
   app.use(serveOpenApi(openapi));
   app.use(serveOpenApi(internalOpenapi, INTERNAL_OPENAPI_PATH));
   app.use(requestTimeout(config.REQUEST_TIMEOUT_MS));

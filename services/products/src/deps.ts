@@ -8,8 +8,8 @@ import {
 import type { ProductsConfig } from './config.ts';
 import { type Database, openDatabase } from './data-access/database.ts';
 import { applyMigrations } from './data-access/migrations.ts';
-import { MikroOrmProductRepository } from './data-access/mikro-orm-product-repository.ts';
-import type { ProductRepository } from './data-access/product-repository.ts';
+import { MikroOrmProductStore } from './data-access/mikro-orm-product-store.ts';
+import type { ProductStore } from './domain/ports.ts';
 import { type CursorCodec, createCursorCodec } from './http/cursor.ts';
 
 /** Everything the app needs, built once per process and passed in; tests build their own. */
@@ -17,7 +17,7 @@ export interface Deps {
   config: ProductsConfig;
   logger: Logger;
   database: Database;
-  repository: ProductRepository;
+  store: ProductStore;
   authenticator: Authenticator;
   cursors: CursorCodec;
   /** Closes the pools; idempotent. */
@@ -43,7 +43,7 @@ export async function buildDeps(config: ProductsConfig, options: { logger?: Logg
     config,
     logger,
     database,
-    repository: new MikroOrmProductRepository(database, { logger }),
+    store: new MikroOrmProductStore(database, { logger }),
     authenticator,
     // Cursors are not secrets; the key only makes edits detectable, and is the same on every instance.
     cursors: createCursorCodec(config.SERVICE_TOKEN_SECRET ?? 'products'),

@@ -3,7 +3,7 @@ import { asTenantId, createLogger, startOrExit } from '@shop/platform';
 import { loadProductsConfig } from './config.ts';
 import { openDatabase } from './data-access/database.ts';
 import { applyMigrations } from './data-access/migrations.ts';
-import { MikroOrmProductRepository } from './data-access/mikro-orm-product-repository.ts';
+import { MikroOrmProductStore } from './data-access/mikro-orm-product-store.ts';
 import { seedDemoProducts } from './data-access/seed.ts';
 
 /**
@@ -25,9 +25,9 @@ async function main(): Promise<void> {
       applied.length ? 'migrations applied' : 'schema is current',
     );
     if (values.seed) {
-      const repository = new MikroOrmProductRepository(database);
+      const store = new MikroOrmProductStore(database);
       const tenant = values.tenant === undefined ? undefined : asTenantId(values.tenant, '--tenant');
-      logger.info(await seedDemoProducts(repository, tenant), 'demo catalog seeded');
+      logger.info(await seedDemoProducts(store, tenant), 'demo catalog seeded');
     }
   } finally {
     await database.close();

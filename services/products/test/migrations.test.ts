@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import demo from '../../../database/products/seed/demo-products.json' with { type: 'json' };
 import { type Database, openDatabase } from '../src/data-access/database.ts';
 import { applyMigrations } from '../src/data-access/migrations.ts';
-import { MikroOrmProductRepository } from '../src/data-access/mikro-orm-product-repository.ts';
+import { MikroOrmProductStore } from '../src/data-access/mikro-orm-product-store.ts';
 import { seedDemoProducts } from '../src/data-access/seed.ts';
 import type { ProductJson } from '../src/domain/product.ts';
 import {
@@ -120,10 +120,10 @@ describe.each(sqlEngines)('schema migrations on $engine', (target) => {
 
     it('When the demo catalog is seeded twice into a store, then its products exist once and the active ones are public', async () => {
       const tenant = newTenant();
-      const repository = new MikroOrmProductRepository(products.deps.database);
+      const store = new MikroOrmProductStore(products.deps.database);
 
-      const first = await seedDemoProducts(repository, asTenantId(tenant));
-      const second = await seedDemoProducts(repository, asTenantId(tenant));
+      const first = await seedDemoProducts(store, asTenantId(tenant));
+      const second = await seedDemoProducts(store, asTenantId(tenant));
 
       expect(first).toEqual({ tenant, created: 12, existing: 0 });
       expect(second).toEqual({ tenant, created: 0, existing: 12 });

@@ -1,7 +1,8 @@
 import { asTenantId, compileSchema, type TenantId, toMinor } from '@shop/platform';
 import demo from '../../../../database/products/seed/demo-products.json' with { type: 'json' };
+import { createProduct } from '../domain/catalog.ts';
+import type { ProductStore } from '../domain/ports.ts';
 import { DEFAULT_CURRENCY, NewProductBody } from '../domain/product.ts';
-import type { ProductRepository } from './product-repository.ts';
 
 export interface SeedResult {
   tenant: string;
@@ -16,13 +17,14 @@ const validProduct = compileSchema(NewProductBody, 'body');
  * whose SKU (or id) is already there are left alone, so it can run on every deploy.
  */
 export async function seedDemoProducts(
-  repository: ProductRepository,
+  store: ProductStore,
   tenant: TenantId = asTenantId(demo.tenant_id, 'tenant_id'),
 ): Promise<SeedResult> {
   const result: SeedResult = { tenant, created: 0, existing: 0 };
   for (const { product_id: productId, ...fields } of demo.products) {
     const product = validProduct.parse(fields);
-    const outcome = await repository.create(
+    const outcome = await createProduct(
+      store,
       tenant,
       {
         sku: product.sku,

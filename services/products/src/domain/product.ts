@@ -152,3 +152,6 @@ export function sortKeyOf(product: Product, sort: ProductSort): SortKey {
 /** Admins manage the whole catalog; everyone else (anonymous, customers, services) sees active products. */
 export const seesInactiveProducts = (roles: readonly string[] | undefined): boolean =>
   roles?.includes('admin') ?? false;
+
+/** Plain code-unit order, the same on every engine and locale: the order stock rows are locked in. */
+export const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,5 +1,6 @@
 import { AppError, etagOf, type Route, route, StrictObject, tenantOf, toMinor } from '@shop/platform';
-import type { ProductRepository } from '../data-access/product-repository.ts';
+import { createProduct, deleteProduct, getProduct, listProducts } from '../domain/catalog.ts';
+import type { ProductStore } from '../domain/ports.ts';
 import {
   DEFAULT_CURRENCY,
   type NewProduct,
@@ -12,12 +13,13 @@ import {
   ProductPage,
   sortKeyOf,
 } from '../domain/product.ts';
+import { updateProduct } from '../domain/update-product.ts';
 import type { CursorCodec } from './cursor.ts';
 import { productJson } from './presenters.ts';
 import { type CatalogSettings, expectedVersionOf, readerOf } from './readers.ts';
 
 export interface ProductRouteDeps {
-  repository: ProductRepository;
+  store: ProductStore;
   cursors: CursorCodec;
   catalog: CatalogSettings;
 }
@@ -58,7 +60,7 @@ const versionMismatch = (currentVersion: number) =>
   });
 
 /** The catalog: public reads (active products only), admin writes, all scoped to one tenant. */
-export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps): Route[] {
+export function productRoutes({ store, cursors, catalog }: ProductRouteDeps): Route[] {
   return [
     route({
       method: 'GET',
@@ -85,7 +87,7 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
         }
         const after =
           query.cursor === undefined ? undefined : cursors.decode(query.cursor, reader.tenant, query.sort);
-        const { products, hasMore } = await repository.list(reader.tenant, {
+        const { products, hasMore } = await listProducts(store, reader.tenant, {
           limit: query.limit,
           sort: query.sort,
           q: query.q,
@@ -124,8 +126,8 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
       },
       async handler({ params, principal }, ctx) {
         const reader = readerOf(ctx, principal, catalog);
-        const product = await repository.get(reader.tenant, params.id.toLowerCase());
-        if (!product || (!product.isActive && !reader.seesInactive)) throw AppError.notFound('Product');
+        const product = await getProduct(store, reader.tenant, params.id.toLowerCase(), reader);
+        if (!product) throw AppError.notFound('Product');
         ctx.set('etag', etagOf(product.version));
         ctx.body = productJson(product);
       },
@@ -144,7 +146,7 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
         409: { description: 'The SKU is taken in this store (code `duplicate`).' },
       },
       async handler({ body, principal }, ctx) {
-        const outcome = await repository.create(tenantOf(principal), newProductOf(body));
+        const outcome = await createProduct(store, tenantOf(principal), newProductOf(body));
         if (outcome.kind === 'duplicate_sku') throw duplicateSku(body.sku);
         ctx.status = 201;
         ctx.set('location', `/products/${outcome.product.productId}`);
@@ -171,7 +173,8 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
       },
       async handler({ params, body, principal }, ctx) {
         const expected = expectedVersionOf(ctx);
-        const outcome = await repository.update(
+        const outcome = await updateProduct(
+          store,
           tenantOf(principal),
           params.id.toLowerCase(),
           changesOf(body),
@@ -180,6 +183,9 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
         if (outcome.kind === 'not_found') throw AppError.notFound('Product');
         if (outcome.kind === 'version_mismatch') throw versionMismatch(outcome.currentVersion);
         if (outcome.kind === 'duplicate_sku') throw duplicateSku(body.sku);
+        if (outcome.kind === 'contended') {
+          throw AppError.unavailable('The product is being changed concurrently; retry shortly.');
+        }
         ctx.set('etag', etagOf(outcome.product.version));
         ctx.body = productJson(outcome.product);
       },
@@ -200,7 +206,7 @@ export function productRoutes({ repository, cursors, catalog }: ProductRouteDeps
       },
       async handler({ params, principal }, ctx) {
         const expected = expectedVersionOf(ctx);
-        const outcome = await repository.delete(tenantOf(principal), params.id.toLowerCase(), expected);
+        const outcome = await deleteProduct(store, tenantOf(principal), params.id.toLowerCase(), expected);
         if (outcome.kind === 'not_found') throw AppError.notFound('Product');
         if (outcome.kind === 'version_mismatch') throw versionMismatch(outcome.currentVersion);
         ctx.status = 204;

@@ -1,6 +1,8 @@
 import { AppError, type Principal, type Route, route, StrictObject, tenantOf } from '@shop/platform';
 import Type from 'typebox';
-import type { ProductRepository } from '../data-access/product-repository.ts';
+import type { ProductStore } from '../domain/ports.ts';
+import { releaseStock } from '../domain/release-stock.ts';
+import { reserveStock } from '../domain/reserve-stock.ts';
 import {
   ReservationBody,
   ReservationId,
@@ -11,7 +13,7 @@ import {
 import { reservationJson } from './presenters.ts';
 
 export interface StockRouteDeps {
-  repository: ProductRepository;
+  store: ProductStore;
 }
 
 const ReservationParams = StrictObject({ id: ReservationId });
@@ -41,7 +43,7 @@ function requireStockScope(principal: Principal | undefined): void {
  * Reservations of the orders service: all lines or none, idempotent on the caller's reservation id,
  * never below zero. The tenant is the service credential's.
  */
-export function stockRoutes({ repository }: StockRouteDeps): Route[] {
+export function stockRoutes({ store }: StockRouteDeps): Route[] {
   return [
     route({
       method: 'POST',
@@ -77,7 +79,7 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
       },
       async handler({ body, principal }, ctx) {
         requireStockScope(principal);
-        const outcome = await repository.reserve(tenantOf(principal), reservationRequestOf(body));
+        const outcome = await reserveStock(store, tenantOf(principal), reservationRequestOf(body));
         switch (outcome.kind) {
           case 'reserved':
             ctx.status = 201;
@@ -135,7 +137,7 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
       },
       async handler({ params, principal }, ctx) {
         requireStockScope(principal);
-        const reservation = await repository.getReservation(tenantOf(principal), params.id);
+        const reservation = await store.getReservation(tenantOf(principal), params.id);
         if (!reservation) throw AppError.notFound('Reservation');
         ctx.body = reservationJson(reservation);
       },
@@ -157,7 +159,7 @@ export function stockRoutes({ repository }: StockRouteDeps): Route[] {
       },
       async handler({ params, principal }, ctx) {
         requireStockScope(principal);
-        const reservation = await repository.release(tenantOf(principal), params.id);
+        const reservation = await releaseStock(store, tenantOf(principal), params.id);
         if (!reservation) throw AppError.notFound('Reservation');
         ctx.body = reservationJson(reservation);
       },

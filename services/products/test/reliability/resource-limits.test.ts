@@ -5,7 +5,7 @@ import { openSqlSession } from '@shop/reliability/sql-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadProductsConfig } from '../../src/config.ts';
-import type { ProductRepository } from '../../src/data-access/product-repository.ts';
+import type { ProductStore } from '../../src/domain/ports.ts';
 import {
   type Api,
   aProduct,
@@ -160,7 +160,7 @@ describe('request time', () => {
       const stalled = new Promise<void>((resolve) => {
         unstall = resolve;
       });
-      const stalling = new Proxy(products.deps.repository, {
+      const stalling = new Proxy(products.deps.store, {
         get(target, property) {
           const value = Reflect.get(target, property, target);
           if (typeof value !== 'function') return value;
@@ -169,11 +169,11 @@ describe('request time', () => {
             return value.apply(target, args);
           };
         },
-      }) as ProductRepository;
+      }) as ProductStore;
       const config = testConfig(products.databaseUrl, issuer, {
         REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       });
-      server = await listen(createApp({ ...products.deps, config, repository: stalling }).callback());
+      server = await listen(createApp({ ...products.deps, config, store: stalling }).callback());
       api = apiOf(server.url);
     });
     afterAll(async () => {
