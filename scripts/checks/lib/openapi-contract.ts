@@ -102,3 +102,55 @@ export function contractOf(documents: Record<string, Json>): Contract {
     },
   };
 }
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or the text as sent. */
+  body: unknown;
+}
+
+/**
+ * Wraps a test client (the services' harness `Api`) so that every answer of a documented operation is
+ * checked against the documents the service itself serves at `documentPaths`: a suite that drives a
+ * use case to a status its route does not document fails on the spot. Paths no document has (probes,
+ * unknown routes) pass unchecked.
+ */
+export function conforming<A extends { url: string }>(
+  api: A,
+  documentPaths: readonly string[] = ['/openapi.json'],
+): A {
+  let contract: Promise<Contract> | undefined;
+  const load = async () =>
+    contractOf(
+      Object.fromEntries(
+        await Promise.all(
+          documentPaths.map(async (path) => [path, await (await fetch(`${api.url}${path}`)).json()] as const),
+        ),
+      ),
+    );
+  const wrapped = { ...api };
+  for (const method of ['get', 'post', 'put', 'delete'] as const) {
+    const original = (api as unknown as Record<string, (path: string, options?: unknown) => Promise<Answer>>)[
+      method
+    ];
+    if (!original) continue;
+    (wrapped as unknown as Record<string, unknown>)[method] = async (path: string, options?: unknown) => {
+      const answer = await original(path, options);
+      contract ??= load();
+      const checked = await contract;
+      if (!checked.operationOf(method.toUpperCase(), path)) return answer;
+      const problems = checked.problemsOf({
+        method: method.toUpperCase(),
+        path,
+        status: answer.status,
+        contentType: answer.headers.get('content-type'),
+        text: typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body),
+      });
+      if (problems.length)
+        throw new Error(`the answer breaks the OpenAPI document:\n  ${problems.join('\n  ')}`);
+      return answer;
+    };
+  }
+  return wrapped;
+}

@@ -2,6 +2,7 @@ import { createServiceTokenIssuer } from '@shop/platform';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import type { EngineTarget } from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { conforming } from '../../../scripts/checks/lib/openapi-contract.ts';
 import { failingCreates } from './helpers/faults.ts';
 import {
   type Api,
@@ -79,7 +80,8 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
       provisioned = await provisionStore(target, 'api');
       const config = ordersConfig(issuer, products.url, provisioned.env);
       orders = await startOrders(config);
-      api = orders.api;
+      // Every answer is also checked against the OpenAPI document the service serves.
+      api = conforming(orders.api);
       const nowhere = `http://127.0.0.1:${await freePort()}`;
       withProductsDown = await startOrders(
         ordersConfig(issuer, nowhere, provisioned.env, { MIGRATE_ON_START: 'false', PRODUCTS_RETRIES: '1' }),
@@ -977,7 +979,7 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
       test('When products is down, then placing an order is 503 with Retry-After and nothing is created', async () => {
         const shop = await openShop();
 
-        const reply = await withProductsDown.api.post('/orders', {
+        const reply = await conforming(withProductsDown.api).post('/orders', {
           token: shop.alice,
           body: seed001(),
           headers: { 'idempotency-key': 'while-down' },
@@ -995,7 +997,7 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         const shop = await openShop();
         const order = await placed(shop);
 
-        const reply = await withProductsDown.api.put(`/orders/${order.order_id}`, {
+        const reply = await conforming(withProductsDown.api).put(`/orders/${order.order_id}`, {
           token: shop.alice,
           body: { status: 'CANCELLED' },
         });
@@ -1009,7 +1011,10 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
       test('When writing the order fails after the reservation, then 500 says nothing internal and the stock comes back', async () => {
         const shop = await openShop();
 
-        const reply = await withFailingWrites.api.post('/orders', { token: shop.alice, body: seed001() });
+        const reply = await conforming(withFailingWrites.api).post('/orders', {
+          token: shop.alice,
+          body: seed001(),
+        });
 
         expect(reply.status).toBe(500);
         expect(reply.body).toEqual(problem(500, 'internal'));

@@ -1,5 +1,6 @@
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conforming } from '../../../scripts/checks/lib/openapi-contract.ts';
 import type { ProductJson } from '../src/domain/product.ts';
 import {
   type Api,
@@ -40,7 +41,8 @@ describe.each(sqlEngines)('products catalog on $engine', (target) => {
 
   beforeAll(async () => {
     products = await startProducts(target, issuer);
-    api = products.api;
+    // Every answer is also checked against the OpenAPI documents the service serves.
+    api = conforming(products.api, ['/openapi.json', '/stock/openapi.json']);
   });
   afterAll(() => products?.close());
 

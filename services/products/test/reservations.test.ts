@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conforming } from '../../../scripts/checks/lib/openapi-contract.ts';
 import {
   type Api,
   aProduct,
@@ -42,7 +43,8 @@ describe.each(sqlEngines)('stock reservations on $engine', (target) => {
 
   beforeAll(async () => {
     products = await startProducts(target, issuer);
-    api = products.api;
+    // Every answer is also checked against the OpenAPI documents the service serves.
+    api = conforming(products.api, ['/openapi.json', '/stock/openapi.json']);
   });
   afterAll(() => products?.close());
 
