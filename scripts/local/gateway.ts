@@ -68,7 +68,7 @@ const TARGET = /^\/[\x21-\x7e]*$/;
  * The path of an origin-form request target, decoded once, or undefined when the target is not one a
  * client may send: not a path, raw bytes outside visible ASCII, or a percent-escape that is not UTF-8.
  */
-export function decodedPathOf(target: string): string | undefined {
+function decodedPathOf(target: string): string | undefined {
   if (!TARGET.test(target)) return undefined;
   try {
     return decodeURIComponent(target.split('?')[0]!);
