@@ -112,7 +112,8 @@ async function startStore(engine: ContainerEngine, local: boolean): Promise<Star
  * them on its own loopback instead: when dockerd is a process here, point testcontainers at 127.0.0.1.
  */
 function reachDaemonOnLoopbackWhenLocal(): void {
-  if (process.env.TESTCONTAINERS_HOST_OVERRIDE || process.env.DOCKER_HOST || !existsSync('/.dockerenv')) return;
+  if (process.env.TESTCONTAINERS_HOST_OVERRIDE || process.env.DOCKER_HOST || !existsSync('/.dockerenv'))
+    return;
   const dockerdRunsHere = readdirSync('/proc').some((pid) => {
     if (!/^\d+$/.test(pid)) return false;
     try {
