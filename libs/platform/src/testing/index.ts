@@ -61,4 +61,7 @@ export function engines(wanted: readonly Engine[]): EngineTarget[] {
   }
   return targets;
 }
+export * from './api.ts';
+export * from './arrange.ts';
 export * from './raw-http.ts';
+export * from './suites.ts';

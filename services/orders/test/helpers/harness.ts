@@ -1,18 +1,34 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '@shop/platform';
-import { type DevIssuer, startDevIssuer } from '@shop/platform/dev-issuer';
-import { type EngineTarget, engines, listen } from '@shop/platform/testing';
+import type { DevIssuer } from '@shop/platform/dev-issuer';
+import {
+  type Api,
+  apiOf,
+  type EngineTarget,
+  engines,
+  listen,
+  type UserTokens,
+  userTokensOf,
+} from '@shop/platform/testing';
+import { startService } from '@shop/reliability/service-process';
 import { createApp } from '../../src/app.ts';
 import { loadOrdersConfig, type OrdersConfig } from '../../src/config.ts';
 import type { OrderStore } from '../../src/data-access/order-store.ts';
 import { buildDeps, type Deps } from '../../src/deps.ts';
 import { startStubProducts } from './stub-products.ts';
+
+export {
+  type Api,
+  apiOf,
+  newTenant,
+  type Reply,
+  type RequestOptions,
+  startIssuer,
+} from '@shop/platform/testing';
+export { freePort } from '@shop/reliability/net';
 
 export const SERVICE_TOKEN_SECRET = 'orders-component-tests-service-token-secret';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -21,16 +37,9 @@ export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** Every store the suites run on: SQLite always, the others when their TEST_* variable is set. */
 export const storeTargets = (): EngineTarget[] => engines(['sqlite', 'mysql', 'postgresql', 'dynamodb']);
 
-/** A tenant nobody else uses: each test makes its own data and never cleans up. */
-export const newTenant = () => `t-${randomUUID().slice(0, 13)}`;
-
 /** Test output stays readable; set ORDERS_TEST_LOG=debug to see the service's lines. */
 export const testLogger = (): Logger =>
   createLogger({ service: 'orders-test', level: process.env.ORDERS_TEST_LOG ?? 'silent' });
-
-export async function startIssuer(): Promise<DevIssuer> {
-  return startDevIssuer({ port: 0, keysDir: await mkdtemp(join(tmpdir(), 'orders-test-keys-')) });
-}
 
 // ---------------------------------------------------------------- products
 
@@ -39,32 +48,6 @@ export interface ProductsService {
   kind: 'real' | 'stub';
   /** Stops the process (or the stub); the url then refuses connections. */
   close(): Promise<void>;
-}
-
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-
-/** A loopback port nothing listens on (yet). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitUntilHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`products exited with ${child.exitCode}:\n${output()}`);
-    try {
-      const response = await fetch(`${url}/readyz`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`products did not become ready within 30 s:\n${output()}`);
 }
 
 /**
@@ -77,48 +60,26 @@ export async function startProducts(issuer: DevIssuer): Promise<ProductsService>
     const stub = await startStubProducts();
     return { url: stub.url, kind: 'stub', close: stub.close };
   }
-  const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'orders-test-products-'));
-  const child = spawn(process.execPath, [join(repoRoot, 'services/products/src/server.ts')], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: `sqlite:${join(dir, 'products.sqlite')}`,
-      MIGRATE_ON_START: 'true',
-      AUTH_PROVIDER: 'dev',
-      AUTH_ISSUER: issuer.issuer,
-      AUTH_AUDIENCE: issuer.audience,
-      SERVICE_TOKEN_SECRET,
-      SERVICE_NAME: 'products',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const service = await startService('services/products/src/server.ts', {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: `sqlite:${join(dir, 'products.sqlite')}`,
+    MIGRATE_ON_START: 'true',
+    AUTH_PROVIDER: 'dev',
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_AUDIENCE: issuer.audience,
+    SERVICE_TOKEN_SECRET,
+    SERVICE_NAME: 'products',
   });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilHealthy(url, child, () => output);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
   return {
-    url,
+    url: service.url,
     kind: 'real',
     close: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
+      const { child } = service;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(service.kill, 5000);
+      await service.exited;
       clearTimeout(timer);
     },
   };
@@ -239,63 +200,10 @@ export async function startOrders(
 
 // ---------------------------------------------------------------- tokens and HTTP
 
-export interface Tokens {
-  admin(tenant: string, sub?: string): Promise<string>;
-  customer(tenant: string, sub?: string): Promise<string>;
-}
+export type Tokens = UserTokens;
 
-export const tokensOf = (issuer: DevIssuer): Tokens => ({
-  admin: (tenant, sub) => issuer.mint({ tenant, role: 'admin', ...(sub ? { sub } : {}) }),
-  customer: (tenant, sub) => issuer.mint({ tenant, role: 'customer', ...(sub ? { sub } : {}) }),
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON, asserted whole rather than typed
-export interface Reply<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
-
-export interface RequestOptions {
-  token?: string | undefined;
-  body?: unknown;
-  rawBody?: string;
-  headers?: Record<string, string>;
-}
-
-export interface Api {
-  url: string;
-  get(path: string, options?: RequestOptions): Promise<Reply>;
-  post(path: string, options?: RequestOptions): Promise<Reply>;
-  put(path: string, options?: RequestOptions): Promise<Reply>;
-  delete(path: string, options?: RequestOptions): Promise<Reply>;
-}
-
-export function apiOf(url: string): Api {
-  const send = async (method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const payload =
-      options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    if (payload !== undefined) headers['content-type'] = 'application/json';
-    Object.assign(headers, options.headers);
-    const response = await fetch(`${url}${path}`, { method, headers, body: payload });
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: text && /json/.test(type) ? JSON.parse(text) : text,
-    };
-  };
-  return {
-    url,
-    get: (path, options) => send('GET', path, options),
-    post: (path, options) => send('POST', path, options),
-    put: (path, options) => send('PUT', path, options),
-    delete: (path, options) => send('DELETE', path, options),
-  };
-}
+/** Admin and customer tokens (`sub` names the user). */
+export const tokensOf = (issuer: DevIssuer): Tokens => userTokensOf(issuer);
 
 /** Runs `work` over `items`, `size` at a time: parallel enough to be quick, gentle enough for 2 cores. */
 export async function inBatches<T, R>(

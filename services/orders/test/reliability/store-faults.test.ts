@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as pause } from 'node:timers/promises';
 import { createServiceTokenIssuer } from '@shop/platform';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { describeWhereInstalled } from '@shop/platform/testing';
 import { type Json, outageViolations, pacingAfter, Recorder, type Reply, send } from '@shop/reliability/load';
 import { waitFor } from '@shop/reliability/net';
 import { missingFor, type StoreKind, type StoreProcess, startStore } from '@shop/reliability/store-processes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   apiOf,
   inBatches,
@@ -34,18 +35,7 @@ const storeEnv = (kind: StoreKind, store: StoreProcess): Record<string, string> 
     : { ORDERS_STORE: 'sql', DATABASE_URL: store.url };
 
 for (const kind of ['dynamodb', 'postgresql', 'mariadb'] as const) {
-  const missing = missingFor(kind);
-  if (missing.length) {
-    console.warn(
-      `!!! orders store faults on ${kind}: ${missing.join(', ')} not found on this machine: NOT running`,
-    );
-    describe.skip(`orders when its ${kind} goes away mid-load: needs ${missing.join(', ')}`, () => {
-      it('runs where the binaries are installed (CI has them)', () => {});
-    });
-    continue;
-  }
-
-  describe(`orders when its ${kind} goes away mid-load`, () => {
+  describeWhereInstalled(`orders when its ${kind} goes away mid-load`, missingFor(kind), () => {
     let store: StoreProcess;
     let issuer: DevIssuer;
     let products: ProductsService;

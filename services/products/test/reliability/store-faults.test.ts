@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
-import { listen, type TestServer } from '@shop/platform/testing';
+import { describeWhereInstalled, listen, type TestServer } from '@shop/platform/testing';
 import { outageViolations, pacingAfter, Recorder, send } from '@shop/reliability/load';
 import { waitFor } from '@shop/reliability/net';
 import { missingFor, type StoreProcess, startStore } from '@shop/reliability/store-processes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { applyMigrations } from '../../src/data-access/migrations.ts';
 import { buildDeps, type Deps } from '../../src/deps.ts';
@@ -18,18 +18,7 @@ const WORKERS = 6;
 const INITIAL_STOCK = 1000;
 
 for (const kind of ['mariadb', 'postgresql'] as const) {
-  const missing = missingFor(kind);
-  if (missing.length) {
-    console.warn(
-      `!!! products store faults on ${kind}: ${missing.join(', ')} not found on this machine: NOT running`,
-    );
-    describe.skip(`products when its ${kind} goes away mid-load: needs ${missing.join(', ')}`, () => {
-      it('runs where the binaries are installed (CI has them)', () => {});
-    });
-    continue;
-  }
-
-  describe(`products when its ${kind} goes away mid-load`, () => {
+  describeWhereInstalled(`products when its ${kind} goes away mid-load`, missingFor(kind), () => {
     let store: StoreProcess;
     let issuer: DevIssuer;
     let deps: Deps;

@@ -1,16 +1,33 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServiceTokenIssuer } from '@shop/platform';
-import { type DevIssuer, startDevIssuer } from '@shop/platform/dev-issuer';
-import { type EngineTarget, engines, listen } from '@shop/platform/testing';
+import type { DevIssuer } from '@shop/platform/dev-issuer';
+import {
+  type Api,
+  apiOf,
+  type EngineTarget,
+  engines,
+  listen,
+  type UserTokens,
+  userTokensOf,
+} from '@shop/platform/testing';
 import { expect } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { loadProductsConfig, type ProductsConfig } from '../../src/config.ts';
 import type { Engine } from '../../src/data-access/database.ts';
 import { applyMigrations } from '../../src/data-access/migrations.ts';
 import { buildDeps, type Deps } from '../../src/deps.ts';
+
+export {
+  type Api,
+  apiOf,
+  type Json,
+  newTenant,
+  type Reply,
+  type RequestOptions,
+  startIssuer,
+} from '@shop/platform/testing';
 
 export const SERVICE_TOKEN_SECRET = 'products-component-tests-service-token-secret';
 
@@ -21,13 +38,6 @@ export const sqlEngines = engines(['sqlite', 'mysql', 'postgresql']) as Array<
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** A tenant nobody else uses: each test makes its own data and never cleans up. */
-export const newTenant = () => `t-${randomUUID().slice(0, 13)}`;
-
-export async function startIssuer(): Promise<DevIssuer> {
-  return startDevIssuer({ port: 0, keysDir: await mkdtemp(join(tmpdir(), 'products-test-keys-')) });
-}
 
 export async function databaseUrlOf(target: EngineTarget): Promise<string> {
   if (target.engine !== 'sqlite') return target.url!;
@@ -53,9 +63,7 @@ export function testConfig(
   });
 }
 
-export interface Tokens {
-  admin(tenant: string): Promise<string>;
-  customer(tenant: string): Promise<string>;
+export interface Tokens extends UserTokens {
   /** The orders service's credential: role service, scope stock:reserve. */
   service(tenant: string): Promise<string>;
   serviceWithoutScope(tenant: string): Promise<string>;
@@ -75,61 +83,9 @@ export function tokensOf(issuer: DevIssuer): Tokens {
     scopes: ['catalog:read'],
   });
   return {
-    admin: (tenant) => issuer.mint({ tenant, role: 'admin' }),
-    customer: (tenant) => issuer.mint({ tenant, role: 'customer' }),
+    ...userTokensOf(issuer),
     service: (tenant) => orders.tokenFor(tenant),
     serviceWithoutScope: (tenant) => unscoped.tokenFor(tenant),
-  };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are arbitrary JSON, checked by whole-value assertions
-export type Json = any;
-
-export interface Reply<T = Json> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
-
-export interface RequestOptions {
-  token?: string | undefined;
-  body?: unknown;
-  /** Sent as is, with content-type application/json unless headers say otherwise. */
-  rawBody?: string;
-  headers?: Record<string, string>;
-}
-
-export interface Api {
-  url: string;
-  get(path: string, options?: RequestOptions): Promise<Reply>;
-  post(path: string, options?: RequestOptions): Promise<Reply>;
-  put(path: string, options?: RequestOptions): Promise<Reply>;
-  delete(path: string, options?: RequestOptions): Promise<Reply>;
-}
-
-export function apiOf(url: string): Api {
-  const send = async (method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const payload =
-      options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    if (payload !== undefined) headers['content-type'] = 'application/json';
-    Object.assign(headers, options.headers);
-    const response = await fetch(`${url}${path}`, { method, headers, body: payload });
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: text && /json/.test(type) ? JSON.parse(text) : text,
-    };
-  };
-  return {
-    url,
-    get: (path, options) => send('GET', path, options),
-    post: (path, options) => send('POST', path, options),
-    put: (path, options) => send('PUT', path, options),
-    delete: (path, options) => send('DELETE', path, options),
   };
 }
 
