@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchResults, ScenarioResult } from '../run.ts';
+import type { BenchResults } from '../run.ts';
+import type { ScenarioResult } from '../scenarios/throughput.ts';
 import { root } from './proc.ts';
 
 const MB = 1024 * 1024;
@@ -20,98 +21,113 @@ export interface BudgetRow {
 }
 
 export function budgetsOf(results: BenchResults): BudgetRow[] {
-  const rows: BudgetRow[] = [];
-  for (const scenario of results.scenarios) {
-    if (!scenario.budget) continue;
-    const name = `${scenario.title} — ${scenario.store}`;
-    rows.push({
+  return [
+    ...results.scenarios.flatMap(scenarioBudgets),
+    ...coldBudgets(results.cold),
+    ...results.memory.flatMap(memoryBudgets),
+    ...results.sizedMemory.map(sizedMemoryBudget),
+    ...(results.sizes?.bundles ?? []).map(bundleBudget),
+    ...results.drivers.map(driverBudget),
+  ];
+}
+
+function scenarioBudgets(scenario: ScenarioResult): BudgetRow[] {
+  if (!scenario.budget) return [];
+  const name = `${scenario.title} — ${scenario.store}`;
+  const rows: BudgetRow[] = [
+    {
       budget: `${name}: req/s vs raw`,
       limit: `≥ ${pct(scenario.budget.minRatio)}`,
       measured: `${pct(scenario.ratio)} (rounds: ${scenario.roundRatios.map(pct).join(', ')})`,
       pass: scenario.ratio >= scenario.budget.minRatio,
-    });
-    if (scenario.budget.maxP99Ratio !== undefined) {
-      rows.push({
-        budget: `${name}: p99 vs raw`,
-        limit: `≤ ${scenario.budget.maxP99Ratio}×`,
-        measured: `${scenario.p99Ratio}× (${scenario.service.p99} / ${scenario.baseline.p99} ms)`,
-        pass: scenario.p99Ratio <= scenario.budget.maxP99Ratio,
-      });
-    }
+    },
+  ];
+  if (scenario.budget.maxP99Ratio !== undefined) {
     rows.push({
-      budget: `${name}: errors`,
-      limit: '0',
-      measured: String(scenario.service.errors),
-      pass: scenario.service.errors === 0,
+      budget: `${name}: p99 vs raw`,
+      limit: `≤ ${scenario.budget.maxP99Ratio}×`,
+      measured: `${scenario.p99Ratio}× (${scenario.service.p99} / ${scenario.baseline.p99} ms)`,
+      pass: scenario.p99Ratio <= scenario.budget.maxP99Ratio,
     });
   }
-  if (results.cold) {
-    const { hello, targets, connectionSetupMs } = results.cold;
-    for (const target of targets) {
-      if (target.variant) continue;
+  rows.push({
+    budget: `${name}: errors`,
+    limit: '0',
+    measured: String(scenario.service.errors),
+    pass: scenario.service.errors === 0,
+  });
+  return rows;
+}
+
+function coldBudgets(cold: BenchResults['cold']): BudgetRow[] {
+  if (!cold) return [];
+  const { hello, targets, connectionSetupMs } = cold;
+  return targets
+    .filter((target) => !target.variant)
+    .flatMap((target) => {
       const store = /\((.+)\)/.exec(target.name)?.[1] ?? '';
       const setup = connectionSetupMs[store] ?? 0;
-      rows.push({
-        budget: `cold start ${target.name}: first /healthz`,
-        limit: `≤ 3 × ${hello.healthzMs} = ${(3 * hello.healthzMs).toFixed(0)} ms`,
-        measured: ms(target.healthzMs),
-        pass: target.healthzMs <= 3 * hello.healthzMs,
-      });
       const limit = 3 * hello.healthzMs + setup;
-      rows.push({
-        budget: `cold start ${target.name}: first store-backed 200`,
-        limit: `≤ 3 × ${hello.healthzMs} + ${setup} = ${limit.toFixed(0)} ms`,
-        measured: ms(target.dbMs),
-        pass: target.dbMs !== undefined && target.dbMs <= limit,
-      });
-    }
-  }
-  for (const memory of results.memory) {
-    if (memory.idleMb !== undefined) {
-      rows.push({
-        budget: `RSS idle, ${memory.service}`,
-        limit: '≤ 80 MB',
-        measured: mb(memory.idleMb),
-        pass: memory.idleMb <= 80,
-      });
-    }
-    const loaded = Math.max(memory.afterLoadMb ?? 0, memory.peakMb ?? 0);
-    if (loaded > 0) {
-      rows.push({
-        budget: `RSS under and after load (peak), ${memory.service}`,
-        limit: '≤ 160 MB',
-        measured: `${mb(memory.afterLoadMb)} after, ${mb(memory.peakMb)} peak`,
-        pass: loaded <= 160,
-      });
-    }
-  }
-  // The images' own heap is what the memory rows above measure; the sized run is the 128 MiB function.
-  for (const sized of results.sizedMemory) {
+      return [
+        {
+          budget: `cold start ${target.name}: first /healthz`,
+          limit: `≤ 3 × ${hello.healthzMs} = ${(3 * hello.healthzMs).toFixed(0)} ms`,
+          measured: ms(target.healthzMs),
+          pass: target.healthzMs <= 3 * hello.healthzMs,
+        },
+        {
+          budget: `cold start ${target.name}: first store-backed 200`,
+          limit: `≤ 3 × ${hello.healthzMs} + ${setup} = ${limit.toFixed(0)} ms`,
+          measured: ms(target.dbMs),
+          pass: target.dbMs !== undefined && target.dbMs <= limit,
+        },
+      ];
+    });
+}
+
+function memoryBudgets(memory: BenchResults['memory'][number]): BudgetRow[] {
+  const rows: BudgetRow[] = [];
+  if (memory.idleMb !== undefined) {
     rows.push({
-      budget: `reads work in a 128 MB Lambda: ${sized.service}, ${sized.heap} heap, peak RSS and errors`,
-      limit: '< 128 MB, 0 errors',
-      measured: `${mb(sized.peakMb)} peak (${mb(sized.peakAnonMb)} anonymous), ${sized.errors} errors (${sized.rps} req/s, p99 ${sized.p99} ms)`,
-      pass: (sized.peakMb ?? Number.POSITIVE_INFINITY) < 128 && sized.errors === 0,
+      budget: `RSS idle, ${memory.service}`,
+      limit: '≤ 80 MB',
+      measured: mb(memory.idleMb),
+      pass: memory.idleMb <= 80,
     });
   }
-  for (const bundle of results.sizes?.bundles ?? []) {
+  const loaded = Math.max(memory.afterLoadMb ?? 0, memory.peakMb ?? 0);
+  if (loaded > 0) {
     rows.push({
-      budget: `bundle ${bundle.service} (dist without maps)`,
-      limit: '≤ 5 MB',
-      measured: `${(bundle.bytes / MB).toFixed(2)} MB`,
-      pass: bundle.bytes <= 5 * MB,
-    });
-  }
-  for (const check of results.drivers) {
-    rows.push({
-      budget: `drivers loaded by ${check.service} on ${check.store}`,
-      limit: `only ${check.expected.join(' + ')}`,
-      measured: check.families.join(' + ') || '(none)',
-      pass: check.pass,
+      budget: `RSS under and after load (peak), ${memory.service}`,
+      limit: '≤ 160 MB',
+      measured: `${mb(memory.afterLoadMb)} after, ${mb(memory.peakMb)} peak`,
+      pass: loaded <= 160,
     });
   }
   return rows;
 }
+
+// The images' own heap is what the memory rows above measure; the sized run is the 128 MiB function.
+const sizedMemoryBudget = (sized: BenchResults['sizedMemory'][number]): BudgetRow => ({
+  budget: `reads work in a 128 MB Lambda: ${sized.service}, ${sized.heap} heap, peak RSS and errors`,
+  limit: '< 128 MB, 0 errors',
+  measured: `${mb(sized.peakMb)} peak (${mb(sized.peakAnonMb)} anonymous), ${sized.errors} errors (${sized.rps} req/s, p99 ${sized.p99} ms)`,
+  pass: (sized.peakMb ?? Number.POSITIVE_INFINITY) < 128 && sized.errors === 0,
+});
+
+const bundleBudget = (bundle: NonNullable<BenchResults['sizes']>['bundles'][number]): BudgetRow => ({
+  budget: `bundle ${bundle.service} (dist without maps)`,
+  limit: '≤ 5 MB',
+  measured: `${(bundle.bytes / MB).toFixed(2)} MB`,
+  pass: bundle.bytes <= 5 * MB,
+});
+
+const driverBudget = (check: BenchResults['drivers'][number]): BudgetRow => ({
+  budget: `drivers loaded by ${check.service} on ${check.store}`,
+  limit: `only ${check.expected.join(' + ')}`,
+  measured: check.families.join(' + ') || '(none)',
+  pass: check.pass,
+});
 
 const runsOf = (result: object) =>
   'rpsRuns' in result && Array.isArray(result.rpsRuns) ? ` (${result.rpsRuns.join(' / ')})` : '';

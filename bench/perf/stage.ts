@@ -3,7 +3,7 @@
 // the V8 compile cache the image's last stage makes — and run with the image's ENV. Run from there, a
 // bundle finds no stray node_modules: from the repository, MikroORM's optional-extension probe
 // (import.meta.resolve('@mikro-orm/migrations')) would load a second, unbundled copy of
-// @mikro-orm/migrations and kysely (~250 files) that the images never see.
+// @mikro-orm/migrations and kysely that the images never see (bench/fixes.md: stray-migrations-copy).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
