@@ -13,8 +13,8 @@ const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]
 /**
  * ESM imports of Node built-ins become `require()` calls (the bundle banner's createRequire). An ESM
  * import of a built-in goes through a facade that reads every export, lazy getters included: `import …
- * from 'node:http'` makes Node load undici, tls and http2 for `http.WebSocket` (~35 ms of a cold start
- * here and ~3 MB of heap, in a service that never opens one); `node:tls` parses every root certificate
+ * from 'node:http'` makes Node load undici, tls and http2 for `http.WebSocket`, in a service that never
+ * opens one (bench/fixes.md: undici-on-first-read); `node:tls` parses every root certificate
  * for `tls.rootCertificates`. require() hands over the same module object and leaves its getters alone.
  * Our code, @koa/router and the AWS SDK's ESM files import built-ins this way.
  */
@@ -49,8 +49,8 @@ export const MEDIA_TYPES = [
 
 /**
  * mime-db (2 500 types; Koa's mime-types and accepts' older copy each load one) is replaced by its own
- * entries for MEDIA_TYPES. Loading the whole database, twice, and scoring every extension in it was
- * ~30 ms of every cold start and ~1.5 MB of heap, for lookups the services make of seven types.
+ * entries for MEDIA_TYPES. Loading the whole database, twice, and scoring every extension in it cost
+ * every cold start time and heap (bench/fixes.md: mime-db), for lookups the services make of seven types.
  * A type outside the list would be looked up as unknown (no charset, no extension): none is used.
  */
 export const mediaTypesOnly: Plugin = {

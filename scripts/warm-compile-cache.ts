@@ -1,6 +1,6 @@
 // `node scripts/warm-compile-cache.ts <app>`: fills the V8 compile cache (NODE_COMPILE_CACHE, set by the
 // image) for a bundled service in <app>/dist, so a cold start deserialises its code instead of parsing
-// ~2.5 MB of JavaScript. Run where and as the service runs — the image's last stage, with its ENV — since
+// the whole bundle (bench/fixes.md: bundle-size). Run where and as the service runs — the image's last stage, with its ENV — since
 // V8 takes a cache only from the same Node build, file path and flags. Nothing listens, nothing connects:
 // it imports the server entry (which starts only when run as the main module) and every chunk, drivers
 // included, then writes the cache out. bench/perf/stage.ts runs it on the staged apps the same way.
