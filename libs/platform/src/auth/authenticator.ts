@@ -1,18 +1,12 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { decodeProtectedHeader } from 'jose';
 import type { Principal } from '../principal.ts';
+import type { AuthRequest } from './auth-request.ts';
 import type { AuthSettings } from './config.ts';
 import { invalidCredentials, verificationFailure } from './failures.ts';
 import { gatewayPrincipalReader } from './gateway.ts';
 import { SERVICE_TOKEN_TYPE, serviceTokenVerifier } from './service-token.ts';
 import { userTokenVerifier } from './user-token.ts';
 import { verifiedTokens } from './verified-tokens.ts';
-
-export interface AuthRequest {
-  headers: IncomingHttpHeaders;
-  /** The API Gateway event, when serverless-http runs the app on Lambda. */
-  lambdaEvent?: unknown;
-}
 
 export interface Authenticator {
   /** The caller, or null when no credentials arrived; throws 401 for refused ones, 403 without a tenant. */

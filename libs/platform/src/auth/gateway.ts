@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../principal.ts';
-import type { AuthRequest } from './authenticator.ts';
+import type { AuthRequest } from './auth-request.ts';
 import { type Claims, isRecord, principalFrom } from './claims.ts';
 import type { AuthSettings, GatewaySource } from './config.ts';
 import { invalidCredentials } from './failures.ts';

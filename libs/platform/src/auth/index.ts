@@ -1,4 +1,5 @@
-export { type Authenticator, type AuthRequest, createAuthenticator } from './authenticator.ts';
+export type { AuthRequest } from './auth-request.ts';
+export { type Authenticator, createAuthenticator } from './authenticator.ts';
 export {
   type AuthConfig,
   AuthConfigSchema,
