@@ -40,6 +40,14 @@ export interface ApiResponse<T> {
 }
 
 const NETWORK_RETRIES = 2;
+/** What one request has used up of its retries. */
+interface Attempts {
+  /** A GET, or a request with an Idempotency-Key: repeating it cannot do it twice. */
+  repeatable: boolean;
+  networkFailures: number;
+  busyWaits: number;
+  renewed: boolean;
+}
 const BUSY_RETRIES = 5;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -95,39 +103,16 @@ export class Api {
 
   async request<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const method = options.method ?? 'GET';
-    const repeatable = method === 'GET' || options.idempotencyKey !== undefined;
-    let networkFailures = 0;
-    let busyWaits = 0;
-    let renewed = false;
+    const attempts: Attempts = {
+      repeatable: method === 'GET' || options.idempotencyKey !== undefined,
+      networkFailures: 0,
+      busyWaits: 0,
+      renewed: false,
+    };
     for (;;) {
       const token = await this.#auth.bearer();
-      const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
-      if (token) headers.authorization = `Bearer ${token}`;
-      // Anonymous visitors browse the configured store; a token's own tenant always wins at the API.
-      else headers['x-tenant-id'] = this.#config.tenant;
-      if (options.body !== undefined) headers['content-type'] = 'application/json';
-      if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
-      if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
-
-      let response: Response;
-      try {
-        response = await fetch(this.url(path, options.query), {
-          method,
-          headers,
-          body: options.body === undefined ? null : JSON.stringify(options.body),
-          signal: options.signal ?? null,
-          cache: 'no-store',
-        });
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        if (repeatable && networkFailures < NETWORK_RETRIES) {
-          networkFailures++;
-          await sleep(400 * networkFailures, options.signal);
-          continue;
-        }
-        throw new ApiError({ status: 0, code: 'network' });
-      }
-
+      const response = await this.#send(path, method, token, options, attempts);
+      if (!response) continue;
       const body = await readBody(response);
       if (response.ok) {
         return {
@@ -138,28 +123,78 @@ export class Api {
         };
       }
       const problem = toProblem(response.status, body);
-
-      if (response.status === 401 && token && !renewed) {
-        renewed = true;
-        if (await this.#auth.renew()) continue;
-      }
-      if (response.status === 401) {
-        this.#onSessionExpired(token !== null);
-        throw new ApiError({
-          ...problem,
-          detail: token ? 'Your session has ended. Please sign in again.' : problemSummary(problem),
-        });
-      }
-      const busy =
-        (response.status === 409 && problem.code === 'idempotency_in_progress') ||
-        (response.status === 503 && repeatable);
-      if (busy && busyWaits < BUSY_RETRIES) {
-        busyWaits++;
-        await sleep(retryAfterMs(response.headers, 1000, 3000), options.signal);
-        continue;
-      }
-      throw new ApiError(problem);
+      if (await this.#tryAgain(response, problem, token, attempts, options.signal)) continue;
+      throw this.#failure(response.status, problem, token);
     }
+  }
+
+  #headers(token: string | null, options: RequestOptions): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    // Anonymous visitors browse the configured store; a token's own tenant always wins at the API.
+    else headers['x-tenant-id'] = this.#config.tenant;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+    if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+    return headers;
+  }
+
+  /** The response, or undefined after a network failure that may be repeated (once the pause is over). */
+  async #send(
+    path: string,
+    method: string,
+    token: string | null,
+    options: RequestOptions,
+    attempts: Attempts,
+  ): Promise<Response | undefined> {
+    try {
+      return await fetch(this.url(path, options.query), {
+        method,
+        headers: this.#headers(token, options),
+        body: options.body === undefined ? null : JSON.stringify(options.body),
+        signal: options.signal ?? null,
+        cache: 'no-store',
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      if (attempts.repeatable && attempts.networkFailures < NETWORK_RETRIES) {
+        attempts.networkFailures++;
+        await sleep(400 * attempts.networkFailures, options.signal);
+        return undefined;
+      }
+      throw new ApiError({ status: 0, code: 'network' });
+    }
+  }
+
+  /** Once more after a renewed session (401), or after a pause while the API is busy (409 in progress, 503). */
+  async #tryAgain(
+    response: Response,
+    problem: Problem,
+    token: string | null,
+    attempts: Attempts,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    if (response.status === 401) {
+      if (!token || attempts.renewed) return false;
+      attempts.renewed = true;
+      return this.#auth.renew();
+    }
+    const busy =
+      (response.status === 409 && problem.code === 'idempotency_in_progress') ||
+      (response.status === 503 && attempts.repeatable);
+    if (!busy || attempts.busyWaits >= BUSY_RETRIES) return false;
+    attempts.busyWaits++;
+    await sleep(retryAfterMs(response.headers, 1000, 3000), signal);
+    return true;
+  }
+
+  #failure(status: number, problem: Problem, token: string | null): ApiError {
+    if (status !== 401) return new ApiError(problem);
+    this.#onSessionExpired(token !== null);
+    return new ApiError({
+      ...problem,
+      detail: token ? 'Your session has ended. Please sign in again.' : problemSummary(problem),
+    });
   }
 
   get<T>(path: string, query?: RequestOptions['query'], signal?: AbortSignal) {

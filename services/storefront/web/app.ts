@@ -322,11 +322,7 @@ export async function startApp(root: HTMLElement, config: StorefrontConfig): Pro
     );
     document.title = `${result.title} · ${SHOP_NAME}`;
     renderHeader();
-    const keep = focusedId ? document.getElementById(focusedId) : null;
-    if (keep) keep.focus();
-    else if (options.focus)
-      (main.querySelector<HTMLElement>('h1[tabindex]') ?? main).focus({ preventScroll: false });
-    if (options.focus) window.scrollTo({ top: 0 });
+    restoreFocus(main, focusedId, options.focus);
   }
 
   // Coming back from the OpenID Connect provider: ?code&state on the redirect URI.
@@ -350,4 +346,16 @@ export async function startApp(root: HTMLElement, config: StorefrontConfig): Pro
 
   window.addEventListener('hashchange', () => void render({ focus: true }));
   await render({ focus: false });
+}
+
+/**
+ * After a render: focus stays on the control that had it (same id) when the page was re-rendered in place;
+ * a navigation moves it to the page's heading and scrolls to the top.
+ */
+function restoreFocus(main: HTMLElement, focusedId: string | undefined, navigated: boolean) {
+  const keep = focusedId ? document.getElementById(focusedId) : null;
+  if (keep) keep.focus();
+  else if (navigated)
+    (main.querySelector<HTMLElement>('h1[tabindex]') ?? main).focus({ preventScroll: false });
+  if (navigated) window.scrollTo({ top: 0 });
 }

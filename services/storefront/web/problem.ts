@@ -35,36 +35,44 @@ const fallbackByStatus: Record<number, string> = {
 
 /** A problem from any error body (problem+json, OAuth `{error, error_description}`, plain text, nothing). */
 export function toProblem(status: number, body: unknown): Problem {
-  if (isRecord(body)) {
-    const errors = Array.isArray(body.errors)
-      ? body.errors.filter(
-          (e): e is FieldError => isRecord(e) && typeof e.field === 'string' && typeof e.message === 'string',
-        )
-      : undefined;
-    const detail =
-      typeof body.detail === 'string'
-        ? body.detail
-        : typeof body.error_description === 'string'
-          ? body.error_description
-          : isRecord(body.error) && typeof body.error.message === 'string'
-            ? body.error.message // Google APIs: {error: {code, message}}
-            : undefined;
-    const code =
-      typeof body.code === 'string' ? body.code : typeof body.error === 'string' ? body.error : undefined;
-    return {
-      ...body,
-      status: typeof body.status === 'number' ? body.status : status,
-      ...(typeof body.title === 'string' ? { title: body.title } : {}),
-      ...(code !== undefined ? { code } : {}),
-      ...(detail !== undefined ? { detail } : {}),
-      ...(errors?.length ? { errors } : { errors: undefined }),
-    };
-  }
+  if (isRecord(body)) return problemOfRecord(status, body);
   if (typeof body === 'string' && body.trim() && body.length < 300 && !body.trimStart().startsWith('<')) {
     return { status, detail: body.trim() };
   }
   return { status };
 }
+
+function problemOfRecord(status: number, body: Record<string, unknown>): Problem {
+  const errors = fieldErrorsOf(body);
+  const detail = detailOf(body);
+  const code = codeOf(body);
+  return {
+    ...body,
+    status: typeof body.status === 'number' ? body.status : status,
+    ...(typeof body.title === 'string' ? { title: body.title } : {}),
+    ...(code !== undefined ? { code } : {}),
+    ...(detail !== undefined ? { detail } : {}),
+    ...(errors?.length ? { errors } : { errors: undefined }),
+  };
+}
+
+const fieldErrorsOf = (body: Record<string, unknown>): FieldError[] | undefined =>
+  Array.isArray(body.errors)
+    ? body.errors.filter(
+        (e): e is FieldError => isRecord(e) && typeof e.field === 'string' && typeof e.message === 'string',
+      )
+    : undefined;
+
+function detailOf(body: Record<string, unknown>): string | undefined {
+  if (typeof body.detail === 'string') return body.detail;
+  if (typeof body.error_description === 'string') return body.error_description;
+  // Google APIs: {error: {code, message}}
+  if (isRecord(body.error) && typeof body.error.message === 'string') return body.error.message;
+  return undefined;
+}
+
+const codeOf = (body: Record<string, unknown>): string | undefined =>
+  typeof body.code === 'string' ? body.code : typeof body.error === 'string' ? body.error : undefined;
 
 const words: Record<string, string> = {
   zip_code: 'ZIP / postal code',

@@ -388,6 +388,42 @@ export const adminNewProductView: View = async (app, route) => {
   };
 };
 
+/** The product moved on since it was read (412): nothing was saved; reload to see it. */
+const staleNotice = (app: AppContext, current?: number) =>
+  notice(
+    'warning',
+    h(
+      'p',
+      null,
+      `Someone changed this product since you opened it${current ? ` (it is now at version ${current})` : ''}. Your change was not saved.`,
+    ),
+    h(
+      'button',
+      { type: 'button', class: 'button secondary', onclick: () => app.refresh() },
+      'Reload the product',
+    ),
+  );
+
+/** The field errors to mark on the form: the problem's own, or the SKU when it is a duplicate. */
+function fieldErrorsOf(error: ApiError) {
+  if (error.problem.errors?.length) return relevantErrors(error.problem);
+  return error.code === 'duplicate'
+    ? [{ field: 'sku', message: 'Another product already has this SKU.' }]
+    : [];
+}
+
+/** A failed save or stock change, shown in the outcome box (and on the form's fields when there is one). */
+function showSaveError(app: AppContext, outcome: HTMLElement, form: HTMLFormElement | null, error: unknown) {
+  if (error instanceof ApiError && error.status === 412) {
+    const current = error.problem.current_version;
+    replace(outcome, staleNotice(app, typeof current === 'number' ? current : undefined));
+  } else {
+    if (form && error instanceof ApiError) showFieldErrors(form, fieldErrorsOf(error));
+    replace(outcome, errorBox(error));
+  }
+  outcome.scrollIntoView({ block: 'nearest' });
+}
+
 export const adminEditProductView: View = async (app, route, signal) => {
   if (!app.auth.session) return signInFirst(app, route, 'Sign in as an admin to manage products.');
   if (!app.auth.isAdmin) return forbidden();
@@ -415,42 +451,8 @@ export const adminEditProductView: View = async (app, route, signal) => {
   }
 
   const outcome = h('div', { class: 'outcome', id: 'product-outcome' });
-  const staleNotice = (current?: number) =>
-    notice(
-      'warning',
-      h(
-        'p',
-        null,
-        `Someone changed this product since you opened it${current ? ` (it is now at version ${current})` : ''}. Your change was not saved.`,
-      ),
-      h(
-        'button',
-        { type: 'button', class: 'button secondary', onclick: () => app.refresh() },
-        'Reload the product',
-      ),
-    );
-  const onError = (form: HTMLFormElement | null) => (error: unknown) => {
-    if (error instanceof ApiError && error.status === 412) {
-      replace(
-        outcome,
-        staleNotice(
-          typeof error.problem.current_version === 'number' ? error.problem.current_version : undefined,
-        ),
-      );
-    } else {
-      if (form && error instanceof ApiError)
-        showFieldErrors(
-          form,
-          error.problem.errors?.length
-            ? relevantErrors(error.problem)
-            : error.code === 'duplicate'
-              ? [{ field: 'sku', message: 'Another product already has this SKU.' }]
-              : [],
-        );
-      replace(outcome, errorBox(error));
-    }
-    outcome.scrollIntoView({ block: 'nearest' });
-  };
+  const onError = (form: HTMLFormElement | null) => (error: unknown) =>
+    showSaveError(app, outcome, form, error);
 
   const form = productForm(
     {

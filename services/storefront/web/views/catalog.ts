@@ -64,40 +64,55 @@ function productCard(app: AppContext, product: Product): HTMLElement {
   );
 }
 
-export const catalogView: View = async (app, route, signal) => {
+/** What the catalog shows, from the address: the search, its order and page size, and where in it. */
+interface CatalogSearch {
+  q: string;
+  sku: string;
+  sort: string;
+  limit: string;
+  cursor: string;
+  page: number;
+}
+
+function searchOf(route: Route): CatalogSearch {
   const query = route.query;
-  const q = query.get('q') ?? '';
-  const sku = query.get('sku') ?? '';
-  const sort = SORTS.some(([value]) => value === query.get('sort')) ? query.get('sort')! : 'name';
-  const limit = PAGE_SIZES.includes(query.get('limit') ?? '') ? query.get('limit')! : '12';
-  const cursor = query.get('cursor') ?? '';
-  const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
-  const searchKey = JSON.stringify([app.tenant(), q, sku, sort, limit]);
-  if (trail.key !== searchKey) {
-    trail.key = searchKey;
-    trail.cursors = [];
-  }
-
-  const hrefWith = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams({ q, sku, sort, limit });
-    for (const [name, value] of Object.entries(changes)) {
-      if (value === null) next.delete(name);
-      else next.set(name, value);
-    }
-    for (const [name, value] of [...next])
-      if (value === '' || (name === 'sort' && value === 'name') || (name === 'limit' && value === '12'))
-        next.delete(name);
-    const text = next.toString();
-    return text ? `/?${text}` : '/';
+  return {
+    q: query.get('q') ?? '',
+    sku: query.get('sku') ?? '',
+    sort: SORTS.some(([value]) => value === query.get('sort')) ? query.get('sort')! : 'name',
+    limit: PAGE_SIZES.includes(query.get('limit') ?? '') ? query.get('limit')! : '12',
+    cursor: query.get('cursor') ?? '',
+    page: Math.max(1, Number(query.get('page') ?? '1') || 1),
   };
+}
 
+/** The catalog's address with these changes to the search (null removes), defaults left out. */
+function catalogHref(search: CatalogSearch, changes: Record<string, string | null>): string {
+  const { q, sku, sort, limit } = search;
+  const next = new URLSearchParams({ q, sku, sort, limit });
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) next.delete(name);
+    else next.set(name, value);
+  }
+  for (const [name, value] of [...next])
+    if (value === '' || (name === 'sort' && value === 'name') || (name === 'limit' && value === '12'))
+      next.delete(name);
+  const text = next.toString();
+  return text ? `/?${text}` : '/';
+}
+
+const labelled = (className: string, id: string, label: string, control: HTMLElement) =>
+  h('div', { class: className }, h('label', { for: id }, label), control);
+
+function filtersForm(app: AppContext, search: CatalogSearch): HTMLFormElement {
+  const { q, sku, sort, limit } = search;
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Search the catalog' },
-    h(
-      'div',
-      { class: 'field grow' },
-      h('label', { for: 'catalog-q' }, 'Search'),
+    labelled(
+      'field grow',
+      'catalog-q',
+      'Search',
       h('input', {
         id: 'catalog-q',
         type: 'search',
@@ -107,10 +122,10 @@ export const catalogView: View = async (app, route, signal) => {
         autocomplete: 'off',
       }),
     ),
-    h(
-      'div',
-      { class: 'field' },
-      h('label', { for: 'catalog-sort' }, 'Sort by'),
+    labelled(
+      'field',
+      'catalog-sort',
+      'Sort by',
       Object.assign(select('sort', SORTS, sort), { id: 'catalog-sort' }),
     ),
     h(
@@ -120,10 +135,10 @@ export const catalogView: View = async (app, route, signal) => {
       h(
         'div',
         { class: 'row' },
-        h(
-          'div',
-          { class: 'field' },
-          h('label', { for: 'catalog-sku' }, 'Exact SKU'),
+        labelled(
+          'field',
+          'catalog-sku',
+          'Exact SKU',
           h('input', {
             id: 'catalog-sku',
             name: 'sku',
@@ -132,10 +147,10 @@ export const catalogView: View = async (app, route, signal) => {
             spellcheck: 'false',
           }),
         ),
-        h(
-          'div',
-          { class: 'field' },
-          h('label', { for: 'catalog-limit' }, 'Per page'),
+        labelled(
+          'field',
+          'catalog-limit',
+          'Per page',
           Object.assign(
             select(
               'limit',
@@ -153,7 +168,7 @@ export const catalogView: View = async (app, route, signal) => {
     event.preventDefault();
     const data = new FormData(form);
     app.navigate(
-      hrefWith({
+      catalogHref(search, {
         q: String(data.get('q') ?? '').trim(),
         sku: String(data.get('sku') ?? '').trim(),
         sort: String(data.get('sort') ?? 'name'),
@@ -164,6 +179,88 @@ export const catalogView: View = async (app, route, signal) => {
     );
   });
   form.querySelector('select[name="sort"]')?.addEventListener('change', () => form.requestSubmit());
+  return form;
+}
+
+function resultCount(result: ProductPage, page: number, filtered: boolean): HTMLElement {
+  const count = result.items.length;
+  return h(
+    'p',
+    { class: 'result-count', role: 'status' },
+    count === 0
+      ? ''
+      : `Page ${page}: ${count} product${count === 1 ? '' : 's'}${filtered ? ' matching your search' : ''}.`,
+  );
+}
+
+/** "Previous" (or "First page" when the way back is not known), the page number, "Next". */
+function pager(search: CatalogSearch, result: ProductPage): HTMLElement {
+  const { page } = search;
+  // Remember how this page was reached, so that "Previous" from the next one can come back to it.
+  trail.cursors.length = Math.min(trail.cursors.length, page);
+  trail.cursors[page - 1] = search.cursor;
+  const previous = page > 1 ? trail.cursors[page - 2] : undefined;
+  const back =
+    previous !== undefined
+      ? h(
+          'a',
+          {
+            class: 'button secondary',
+            rel: 'prev',
+            href: `#${catalogHref(search, { cursor: previous || null, page: page > 2 ? String(page - 1) : null })}`,
+          },
+          '← Previous',
+        )
+      : h(
+          'a',
+          { class: 'button secondary', href: `#${catalogHref(search, { cursor: null, page: null })}` },
+          '« First page',
+        );
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': 'Pages' },
+    page > 1 ? back : null,
+    h('span', { class: 'page-number' }, `Page ${page}`),
+    result.next_cursor
+      ? h(
+          'a',
+          {
+            class: 'button secondary',
+            href: `#${catalogHref(search, { cursor: result.next_cursor, page: String(page + 1) })}`,
+            rel: 'next',
+          },
+          'Next →',
+        )
+      : null,
+  );
+}
+
+function productList(app: AppContext, result: ProductPage, filtered: boolean): HTMLElement {
+  if (result.items.length === 0) {
+    return emptyState(
+      filtered ? 'No products match' : 'No products yet',
+      filtered
+        ? 'Try another word, or clear the filters.'
+        : 'This store has nothing for sale yet. Come back soon.',
+      filtered ? link('/', 'Clear the search', { class: 'button secondary' }) : null,
+    );
+  }
+  return h(
+    'ul',
+    { class: 'grid products', 'aria-label': 'Products' },
+    result.items.map((product) => productCard(app, product)),
+  );
+}
+
+export const catalogView: View = async (app, route, signal) => {
+  const search = searchOf(route);
+  const { q, sku, sort, limit, cursor, page } = search;
+  const searchKey = JSON.stringify([app.tenant(), q, sku, sort, limit]);
+  if (trail.key !== searchKey) {
+    trail.key = searchKey;
+    trail.cursors = [];
+  }
+  const form = filtersForm(app, search);
 
   let result: ProductPage;
   try {
@@ -178,72 +275,14 @@ export const catalogView: View = async (app, route, signal) => {
   } catch (error) {
     if (error instanceof ApiError && error.status === 400 && cursor) {
       // A cursor of another store or sort (e.g. after signing in elsewhere): start again.
-      app.navigate(hrefWith({ cursor: null, page: null }), { replace: true });
+      app.navigate(catalogHref(search, { cursor: null, page: null }), { replace: true });
     }
     return { title: 'Catalog', node: h('div', null, pageHeader('Catalog'), form, errorBox(error)) };
   }
 
   const filtered = q !== '' || sku !== '';
-  const status = h(
-    'p',
-    { class: 'result-count', role: 'status' },
-    result.items.length === 0
-      ? ''
-      : `Page ${page}: ${result.items.length} product${result.items.length === 1 ? '' : 's'}${filtered ? ' matching your search' : ''}.`,
-  );
-  // Remember how this page was reached, so that "Previous" from the next one can come back to it.
-  trail.cursors.length = Math.min(trail.cursors.length, page);
-  trail.cursors[page - 1] = cursor;
-  const previous = page > 1 ? trail.cursors[page - 2] : undefined;
-  const pager = h(
-    'nav',
-    { class: 'pager', 'aria-label': 'Pages' },
-    page > 1
-      ? previous !== undefined
-        ? h(
-            'a',
-            {
-              class: 'button secondary',
-              rel: 'prev',
-              href: `#${hrefWith({ cursor: previous || null, page: page > 2 ? String(page - 1) : null })}`,
-            },
-            '← Previous',
-          )
-        : h(
-            'a',
-            { class: 'button secondary', href: `#${hrefWith({ cursor: null, page: null })}` },
-            '« First page',
-          )
-      : null,
-    h('span', { class: 'page-number' }, `Page ${page}`),
-    result.next_cursor
-      ? h(
-          'a',
-          {
-            class: 'button secondary',
-            href: `#${hrefWith({ cursor: result.next_cursor, page: String(page + 1) })}`,
-            rel: 'next',
-          },
-          'Next →',
-        )
-      : null,
-  );
-
-  const body =
-    result.items.length === 0
-      ? emptyState(
-          filtered ? 'No products match' : 'No products yet',
-          filtered
-            ? 'Try another word, or clear the filters.'
-            : 'This store has nothing for sale yet. Come back soon.',
-          filtered ? link('/', 'Clear the search', { class: 'button secondary' }) : null,
-        )
-      : h(
-          'ul',
-          { class: 'grid products', 'aria-label': 'Products' },
-          result.items.map((product) => productCard(app, product)),
-        );
-
+  const status = resultCount(result, page, filtered);
+  const nav = pager(search, result);
   return {
     title: q ? `Search: ${q}` : 'Catalog',
     node: h(
@@ -252,8 +291,8 @@ export const catalogView: View = async (app, route, signal) => {
       pageHeader('Catalog'),
       form,
       status,
-      body,
-      result.next_cursor || page > 1 ? pager : null,
+      productList(app, result, filtered),
+      result.next_cursor || page > 1 ? nav : null,
     ),
   };
 };
