@@ -8,9 +8,17 @@ import { confirmDialog, field, h, replace, showFieldErrors } from '../dom.ts';
 import { formatMoney, parsePrice } from '../money.ts';
 import { relevantErrors } from '../problem.ts';
 import type { Product, ProductPage } from '../types.ts';
-import { SORTS } from './catalog.ts';
-import { emptyState, errorBox, link, notice, pageHeader, select, signInFirst } from './common.ts';
-import { forbidden } from './orders.ts';
+import {
+  emptyState,
+  errorBox,
+  forbidden,
+  link,
+  notice,
+  pageHeader,
+  SORTS,
+  select,
+  signInFirst,
+} from './common.ts';
 
 const versionOf = (product: Product, etag: string | null) => {
   const match = etag ? /"(\d+)"/.exec(etag) : null;

@@ -5,15 +5,18 @@ import { addItem, MAX_QUANTITY } from '../cart.ts';
 import type { AppContext, Route, View } from '../context.ts';
 import { h } from '../dom.ts';
 import type { Product, ProductPage } from '../types.ts';
-import { emptyState, errorBox, link, pageHeader, price, productThumb, select, stockText } from './common.ts';
+import {
+  emptyState,
+  errorBox,
+  link,
+  pageHeader,
+  price,
+  productThumb,
+  SORTS,
+  select,
+  stockText,
+} from './common.ts';
 
-export const SORTS: Array<[string, string]> = [
-  ['name', 'Name (A–Z)'],
-  ['-name', 'Name (Z–A)'],
-  ['price', 'Price (low to high)'],
-  ['-price', 'Price (high to low)'],
-  ['-created_at', 'Newest first'],
-];
 const PAGE_SIZES = ['12', '24', '48'];
 
 /**

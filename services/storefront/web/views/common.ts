@@ -135,3 +135,29 @@ export function select(name: string, options: Array<[value: string, label: strin
     ),
   );
 }
+
+/** The catalog's orders, for shoppers and admins alike. */
+export const SORTS: Array<[string, string]> = [
+  ['name', 'Name (A–Z)'],
+  ['-name', 'Name (Z–A)'],
+  ['price', 'Price (low to high)'],
+  ['-price', 'Price (high to low)'],
+  ['-created_at', 'Newest first'],
+];
+
+/** A page only admins may see, shown to a signed-in customer. */
+export function forbidden() {
+  return {
+    title: 'Admins only',
+    node: h(
+      'div',
+      null,
+      pageHeader('Admins only'),
+      emptyState(
+        'This page is for shop admins',
+        'Your account is a customer account of this store.',
+        link('/', 'Back to the catalog', { class: 'button secondary' }),
+      ),
+    ),
+  };
+}

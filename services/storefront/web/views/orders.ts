@@ -11,6 +11,7 @@ import {
   addressText,
   emptyState,
   errorBox,
+  forbidden,
   link,
   notice,
   pageHeader,
@@ -178,22 +179,6 @@ export const adminOrdersView: View = (app, route, signal) => {
   if (app.auth.session && !app.auth.isAdmin) return Promise.resolve(forbidden());
   return ordersList(app, route, signal, true);
 };
-
-export function forbidden() {
-  return {
-    title: 'Admins only',
-    node: h(
-      'div',
-      null,
-      pageHeader('Admins only'),
-      emptyState(
-        'This page is for shop admins',
-        'Your account is a customer account of this store.',
-        link('/', 'Back to the catalog', { class: 'button secondary' }),
-      ),
-    ),
-  };
-}
 
 const moveLabels: Record<OrderStatus, string> = {
   PENDING: 'Back to pending',
