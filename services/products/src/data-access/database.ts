@@ -1,9 +1,9 @@
 import type { MikroORM, Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import { productsMigrations } from '@shop/database/products';
 import type { Logger } from '@shop/platform';
 import { openSqlOrm, type SqlEngine, sqlTargetOf } from '@shop/platform/sql';
 import { entities } from './entities.ts';
-import { migrationsOf } from './migrations.ts';
 
 export type Engine = SqlEngine;
 
@@ -105,7 +105,7 @@ export async function openDatabase({
   const own: Partial<Options> = {
     entities,
     migrations: {
-      migrationsList: migrationsOf(sqlTargetOf(url).engine),
+      migrationsList: productsMigrations[sqlTargetOf(url).engine],
       tableName: 'products_schema_migrations',
       snapshot: false,
       snapshotOnMigrate: false,

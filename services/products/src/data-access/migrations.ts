@@ -1,11 +1,4 @@
-import type { MigrationObject } from '@mikro-orm/core';
-import { migrations as mysqlMigrations } from '../../../../database/products/mysql/index.ts';
-import { migrations as postgresqlMigrations } from '../../../../database/products/postgresql/index.ts';
-import { migrations as sqliteMigrations } from '../../../../database/products/sqlite/index.ts';
-import type { Database, Engine } from './database.ts';
-
-export const migrationsOf = (engine: Engine): MigrationObject[] =>
-  ({ mysql: mysqlMigrations, postgresql: postgresqlMigrations, sqlite: sqliteMigrations })[engine];
+import type { Database } from './database.ts';
 
 /** Arbitrary, fixed: the key of the lock that serialises concurrent migration runs. */
 const PG_LOCK_KEY = 727_100_001;

@@ -1,5 +1,5 @@
+import demo from '@shop/database/products/seed/demo-products.json' with { type: 'json' };
 import { asTenantId, compileSchema, type TenantId, toMinor } from '@shop/platform';
-import demo from '../../../../database/products/seed/demo-products.json' with { type: 'json' };
 import { createProduct } from '../domain/catalog.ts';
 import type { ProductStore } from '../domain/ports.ts';
 import { DEFAULT_CURRENCY, NewProductBody } from '../domain/product.ts';
