@@ -43,7 +43,7 @@ describeWhereInstalled('a suite whose needs are all installed', [], () => {
 });
 
 // Shown as a skipped placeholder (and said on stderr): the file must not pass with nothing behind it.
-describeWhereInstalled('a suite that needs a tool nobody has', ['no-such-tool'], () => {
+describeWhereInstalled('testing-kit self-check (this warning is expected)', ['no-such-tool'], () => {
   it('never runs', () => {
     throw new Error('a suite with something missing ran');
   });
