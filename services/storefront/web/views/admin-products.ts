@@ -3,7 +3,7 @@
 // one another's change).
 
 import { ApiError } from '../api.ts';
-import type { AppContext, View } from '../context.ts';
+import type { AppContext, Route, View } from '../context.ts';
 import { confirmDialog, field, h, replace, showFieldErrors } from '../dom.ts';
 import { formatMoney, parsePrice } from '../money.ts';
 import { relevantErrors } from '../problem.ts';
@@ -51,16 +51,25 @@ async function deleteProduct(app: AppContext, product: Product): Promise<boolean
   return true;
 }
 
-export const adminProductsView: View = async (app, route, signal) => {
-  if (!app.auth.session) return signInFirst(app, route, 'Sign in as an admin to manage products.');
-  if (!app.auth.isAdmin) return forbidden();
-  const q = route.query.get('q') ?? '';
-  const active = ['true', 'false'].includes(route.query.get('active') ?? '')
-    ? route.query.get('active')!
-    : '';
-  const sort = SORTS.some(([value]) => value === route.query.get('sort')) ? route.query.get('sort')! : 'name';
-  const cursor = route.query.get('cursor') ?? '';
+/** The product list's filters, from the address. */
+interface ProductFilters {
+  q: string;
+  active: string;
+  sort: string;
+  cursor: string;
+}
 
+function filtersOf(route: Route): ProductFilters {
+  const query = route.query;
+  return {
+    q: query.get('q') ?? '',
+    active: ['true', 'false'].includes(query.get('active') ?? '') ? query.get('active')! : '',
+    sort: SORTS.some(([value]) => value === query.get('sort')) ? query.get('sort')! : 'name',
+    cursor: query.get('cursor') ?? '',
+  };
+}
+
+function productFiltersForm(app: AppContext, { q, active, sort }: ProductFilters): HTMLFormElement {
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Find products' },
@@ -109,7 +118,110 @@ export const adminProductsView: View = async (app, route, signal) => {
   });
   for (const control of form.querySelectorAll('select'))
     control.addEventListener('change', () => form.requestSubmit());
+  return form;
+}
 
+/** One product's row: name and SKU, price, stock, status, and Edit / (De)activate / Delete. */
+function productRow(app: AppContext, product: Product, failed: (error: unknown) => void): HTMLElement {
+  return h(
+    'tr',
+    { 'data-sku': product.sku },
+    h(
+      'th',
+      { scope: 'row', 'data-label': 'Product' },
+      link(`/admin/products/${product.product_id}`, product.name),
+      h('span', { class: 'sku' }, ` ${product.sku}`),
+    ),
+    h('td', { class: 'num', 'data-label': 'Price' }, formatMoney(product.price, product.currency)),
+    h('td', { class: 'num', 'data-label': 'Stock' }, String(product.stock_quantity)),
+    h(
+      'td',
+      { 'data-label': 'Status' },
+      h(
+        'span',
+        { class: `badge ${product.is_active ? 'status-active' : 'status-inactive'}` },
+        product.is_active ? 'Active' : 'Inactive',
+      ),
+    ),
+    h(
+      'td',
+      { class: 'actions-cell' },
+      h(
+        'div',
+        { class: 'row-actions' },
+        link(`/admin/products/${product.product_id}`, 'Edit', {
+          class: 'button small secondary',
+          'aria-label': `Edit ${product.name}`,
+        }),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button small secondary',
+            'aria-label': `${product.is_active ? 'Deactivate' : 'Activate'} ${product.name}`,
+            onclick: () => setActive(app, product, !product.is_active).then(() => app.refresh(), failed),
+          },
+          product.is_active ? 'Deactivate' : 'Activate',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button small danger',
+            'aria-label': `Delete ${product.name}`,
+            onclick: () => deleteProduct(app, product).then((done) => done && app.refresh(), failed),
+          },
+          'Delete',
+        ),
+      ),
+    ),
+  );
+}
+
+function productsTable(rows: HTMLElement[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'data products-table' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'col' }, 'Product'),
+          h('th', { scope: 'col', class: 'num' }, 'Price'),
+          h('th', { scope: 'col', class: 'num' }, 'Stock'),
+          h('th', { scope: 'col' }, 'Status'),
+          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
+        ),
+      ),
+      h('tbody', null, rows),
+    ),
+  );
+}
+
+function nextPageLink({ q, active, sort }: ProductFilters, nextCursor: string | null | undefined) {
+  if (!nextCursor) return null;
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': 'Pages' },
+    link(
+      `/admin/products?${new URLSearchParams({ ...(q ? { q } : {}), ...(active ? { active } : {}), sort, cursor: nextCursor })}`,
+      'Next page →',
+      { class: 'button secondary' },
+    ),
+  );
+}
+
+export const adminProductsView: View = async (app, route, signal) => {
+  if (!app.auth.session) return signInFirst(app, route, 'Sign in as an admin to manage products.');
+  if (!app.auth.isAdmin) return forbidden();
+  const filters = filtersOf(route);
+  const { q, active, sort, cursor } = filters;
+  const form = productFiltersForm(app, filters);
   const header = pageHeader(
     'Products',
     link('/admin/products/new', '+ New product', { class: 'button primary' }),
@@ -128,63 +240,6 @@ export const adminProductsView: View = async (app, route, signal) => {
   }
   const outcome = h('div', { class: 'outcome' });
   const failed = (error: unknown) => replace(outcome, errorBox(error));
-
-  const rows = page.items.map((product) =>
-    h(
-      'tr',
-      { 'data-sku': product.sku },
-      h(
-        'th',
-        { scope: 'row', 'data-label': 'Product' },
-        link(`/admin/products/${product.product_id}`, product.name),
-        h('span', { class: 'sku' }, ` ${product.sku}`),
-      ),
-      h('td', { class: 'num', 'data-label': 'Price' }, formatMoney(product.price, product.currency)),
-      h('td', { class: 'num', 'data-label': 'Stock' }, String(product.stock_quantity)),
-      h(
-        'td',
-        { 'data-label': 'Status' },
-        h(
-          'span',
-          { class: `badge ${product.is_active ? 'status-active' : 'status-inactive'}` },
-          product.is_active ? 'Active' : 'Inactive',
-        ),
-      ),
-      h(
-        'td',
-        { class: 'actions-cell' },
-        h(
-          'div',
-          { class: 'row-actions' },
-          link(`/admin/products/${product.product_id}`, 'Edit', {
-            class: 'button small secondary',
-            'aria-label': `Edit ${product.name}`,
-          }),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'button small secondary',
-              'aria-label': `${product.is_active ? 'Deactivate' : 'Activate'} ${product.name}`,
-              onclick: () => setActive(app, product, !product.is_active).then(() => app.refresh(), failed),
-            },
-            product.is_active ? 'Deactivate' : 'Activate',
-          ),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'button small danger',
-              'aria-label': `Delete ${product.name}`,
-              onclick: () => deleteProduct(app, product).then((done) => done && app.refresh(), failed),
-            },
-            'Delete',
-          ),
-        ),
-      ),
-    ),
-  );
-
   return {
     title: 'Products',
     node: h(
@@ -198,39 +253,8 @@ export const adminProductsView: View = async (app, route, signal) => {
             'No products',
             q || active ? 'Nothing matches these filters.' : 'Create the first product of this store.',
           )
-        : h(
-            'div',
-            { class: 'table-wrap' },
-            h(
-              'table',
-              { class: 'data products-table' },
-              h(
-                'thead',
-                null,
-                h(
-                  'tr',
-                  null,
-                  h('th', { scope: 'col' }, 'Product'),
-                  h('th', { scope: 'col', class: 'num' }, 'Price'),
-                  h('th', { scope: 'col', class: 'num' }, 'Stock'),
-                  h('th', { scope: 'col' }, 'Status'),
-                  h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
-                ),
-              ),
-              h('tbody', null, rows),
-            ),
-          ),
-      page.next_cursor
-        ? h(
-            'nav',
-            { class: 'pager', 'aria-label': 'Pages' },
-            link(
-              `/admin/products?${new URLSearchParams({ ...(q ? { q } : {}), ...(active ? { active } : {}), sort, cursor: page.next_cursor })}`,
-              'Next page →',
-              { class: 'button secondary' },
-            ),
-          )
-        : null,
+        : productsTable(page.items.map((product) => productRow(app, product, failed))),
+      nextPageLink(filters, page.next_cursor),
     ),
   };
 };
@@ -432,36 +456,17 @@ function showSaveError(app: AppContext, outcome: HTMLElement, form: HTMLFormElem
   outcome.scrollIntoView({ block: 'nearest' });
 }
 
-export const adminEditProductView: View = async (app, route, signal) => {
-  if (!app.auth.session) return signInFirst(app, route, 'Sign in as an admin to manage products.');
-  if (!app.auth.isAdmin) return forbidden();
-  let product: Product;
-  let version: number;
-  try {
-    const response = await app.api.get<Product>(
-      `/products/${encodeURIComponent(route.params.id!)}`,
-      undefined,
-      signal,
-    );
-    product = response.data;
-    version = versionOf(product, response.etag);
-  } catch (error) {
-    return {
-      title: 'Product',
-      node: h(
-        'div',
-        null,
-        pageHeader('Product'),
-        errorBox(error),
-        link('/admin/products', 'Back to products', { class: 'button secondary' }),
-      ),
-    };
-  }
+/** What the product editor's parts share: the product as read, its version, and where outcomes show. */
+interface ProductEdit {
+  app: AppContext;
+  product: Product;
+  version: number;
+  outcome: HTMLElement;
+  onError: (form: HTMLFormElement | null) => (error: unknown) => void;
+}
 
-  const outcome = h('div', { class: 'outcome', id: 'product-outcome' });
-  const onError = (form: HTMLFormElement | null) => (error: unknown) =>
-    showSaveError(app, outcome, form, error);
-
+/** The product's details, saved with If-Match on the version read. */
+function detailsForm({ app, product, version, outcome, onError }: ProductEdit): HTMLFormElement {
   const form = productForm(
     {
       sku: product.sku,
@@ -497,7 +502,11 @@ export const adminEditProductView: View = async (app, route, signal) => {
       onError(form)(error);
     }
   });
+  return form;
+}
 
+/** Stock changed by a delta (a delivery, a count), never below zero. */
+function stockAdjustForm({ app, product, version, outcome, onError }: ProductEdit): HTMLElement {
   const delta = h('input', {
     id: 'stock-delta',
     type: 'number',
@@ -550,8 +559,12 @@ export const adminEditProductView: View = async (app, route, signal) => {
       onError(null)(error);
     }
   });
+  return stockForm;
+}
 
-  const dangerZone = h(
+/** Activate or deactivate, and delete. */
+function availabilityZone({ app, product, version, onError }: ProductEdit): HTMLElement {
+  return h(
     'section',
     { class: 'danger-zone', 'aria-labelledby': 'danger-title' },
     h('h2', { id: 'danger-title' }, 'Availability'),
@@ -591,6 +604,45 @@ export const adminEditProductView: View = async (app, route, signal) => {
       ),
     ),
   );
+}
+
+export const adminEditProductView: View = async (app, route, signal) => {
+  if (!app.auth.session) return signInFirst(app, route, 'Sign in as an admin to manage products.');
+  if (!app.auth.isAdmin) return forbidden();
+  let product: Product;
+  let version: number;
+  try {
+    const response = await app.api.get<Product>(
+      `/products/${encodeURIComponent(route.params.id!)}`,
+      undefined,
+      signal,
+    );
+    product = response.data;
+    version = versionOf(product, response.etag);
+  } catch (error) {
+    return {
+      title: 'Product',
+      node: h(
+        'div',
+        null,
+        pageHeader('Product'),
+        errorBox(error),
+        link('/admin/products', 'Back to products', { class: 'button secondary' }),
+      ),
+    };
+  }
+
+  const outcome = h('div', { class: 'outcome', id: 'product-outcome' });
+  const edit: ProductEdit = {
+    app,
+    product,
+    version,
+    outcome,
+    onError: (form) => (error) => showSaveError(app, outcome, form, error),
+  };
+  const form = detailsForm(edit);
+  const stockForm = stockAdjustForm(edit);
+  const dangerZone = availabilityZone(edit);
 
   return {
     title: `Edit ${product.name}`,

@@ -4,7 +4,7 @@
 
 import { ApiError } from '../api.ts';
 import type { AppContext, Route, View } from '../context.ts';
-import { confirmDialog, formatDate, h, replace } from '../dom.ts';
+import { type Child, confirmDialog, formatDate, h, type Props, replace } from '../dom.ts';
 import { formatMoney } from '../money.ts';
 import { NEXT_STATUSES, ORDER_STATUSES, type Order, type OrderPage, type OrderStatus } from '../types.ts';
 import {
@@ -188,6 +188,226 @@ const moveLabels: Record<OrderStatus, string> = {
   CANCELLED: 'Cancel order',
 };
 
+function orderNotFound(error: unknown) {
+  const missing = error instanceof ApiError && (error.status === 404 || error.status === 400);
+  return {
+    title: 'Order not found',
+    node: h(
+      'div',
+      null,
+      pageHeader('Order not found'),
+      missing
+        ? emptyState(
+            'We cannot find this order',
+            'It does not exist, or it is not yours to see.',
+            link('/orders', 'My orders', { class: 'button secondary' }),
+          )
+        : errorBox(error),
+    ),
+  };
+}
+
+/** Moves the order to `to` (a cancel asks first, with an optional reason); a failure is shown in `outcome`. */
+async function moveOrder(
+  app: AppContext,
+  order: Order,
+  to: OrderStatus,
+  button: HTMLButtonElement,
+  outcome: HTMLElement,
+) {
+  const cancelling = to === 'CANCELLED';
+  const answer = cancelling
+    ? await confirmDialog({
+        title: 'Cancel this order?',
+        message: 'The items go back on sale. This cannot be undone.',
+        confirm: 'Cancel order',
+        cancel: 'Keep order',
+        danger: true,
+        input: { label: 'Reason (optional)', maxLength: 500 },
+      })
+    : { confirmed: true, text: '' };
+  if (!answer.confirmed) return;
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    await app.api.request(`/orders/${order.order_id}`, {
+      method: 'PUT',
+      body: { status: to, ...(answer.text ? { reason: answer.text } : {}) },
+      ifMatch: order.version,
+    });
+    app.flash(`Order ${shortId(order.order_id)} is now ${statusLabel(to).toLowerCase()}.`, 'success');
+    app.refresh();
+  } catch (error) {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+    const stale = error instanceof ApiError && error.status === 412;
+    replace(
+      outcome,
+      stale
+        ? notice(
+            'warning',
+            h('p', null, 'This order was changed by someone else meanwhile.'),
+            h(
+              'button',
+              { type: 'button', class: 'button secondary', onclick: () => app.refresh() },
+              'Reload the order',
+            ),
+          )
+        : errorBox(error),
+    );
+  }
+}
+
+/** The status moves this user may make: an admin any next status, a customer only cancelling a pending order. */
+function orderActions(app: AppContext, order: Order): HTMLElement | null {
+  const admin = app.auth.isAdmin;
+  const moves = NEXT_STATUSES[order.status].filter(
+    (to) => admin || (to === 'CANCELLED' && order.status === 'PENDING'),
+  );
+  if (!moves.length) return null;
+  const outcome = h('div', { class: 'outcome' });
+  return h(
+    'section',
+    { class: 'order-actions', 'aria-labelledby': 'order-actions-title' },
+    h('h2', { id: 'order-actions-title' }, admin ? 'Move this order' : 'Change your mind?'),
+    h(
+      'div',
+      { class: 'actions' },
+      moves.map((to) => {
+        const button = h(
+          'button',
+          {
+            type: 'button',
+            class: to === 'CANCELLED' ? 'button danger' : 'button primary',
+            'data-move': to,
+          },
+          moveLabels[to],
+        );
+        button.addEventListener('click', () => void moveOrder(app, order, to, button, outcome));
+        return button;
+      }),
+    ),
+    outcome,
+  );
+}
+
+const metaRow = (term: string, value: Child, props: Props | null = null) =>
+  h('div', null, h('dt', null, term), h('dd', props, value));
+
+function orderMeta(order: Order): HTMLElement {
+  return h(
+    'dl',
+    { class: 'meta' },
+    metaRow('Placed', formatDate(order.created_at)),
+    metaRow('Total', formatMoney(order.total_amount, order.currency), { class: 'total-amount' }),
+    metaRow(
+      'Customer',
+      [order.customer_name, order.customer_email].filter(Boolean).join(' · ') || order.customer_id,
+    ),
+    order.customer_phone ? metaRow('Phone', order.customer_phone) : null,
+    metaRow('Ships to', addressText(order.shipping_address)),
+    metaRow('Billing', addressText(order.billing_address)),
+    order.notes ? metaRow('Notes', order.notes) : null,
+  );
+}
+
+function orderItems(order: Order): HTMLElement {
+  return h(
+    'section',
+    { 'aria-labelledby': 'items-title' },
+    h('h2', { id: 'items-title' }, 'Items'),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'data' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'col' }, 'Product'),
+            h('th', { scope: 'col', class: 'num' }, 'Qty'),
+            h('th', { scope: 'col', class: 'num' }, 'Unit price'),
+            h('th', { scope: 'col', class: 'num' }, 'Line total'),
+          ),
+        ),
+        h(
+          'tbody',
+          null,
+          order.items.map((line) =>
+            h(
+              'tr',
+              null,
+              h(
+                'th',
+                { scope: 'row', 'data-label': 'Product' },
+                line.product_name,
+                h('span', { class: 'sku' }, ` ${line.product_sku}`),
+              ),
+              h('td', { class: 'num', 'data-label': 'Qty' }, String(line.quantity)),
+              h(
+                'td',
+                { class: 'num', 'data-label': 'Unit price' },
+                formatMoney(line.unit_price, order.currency),
+              ),
+              h(
+                'td',
+                { class: 'num', 'data-label': 'Line total' },
+                formatMoney(line.line_total, order.currency),
+              ),
+            ),
+          ),
+        ),
+        h(
+          'tfoot',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'row', colspan: 3 }, 'Total'),
+            h('td', { class: 'num total-amount' }, formatMoney(order.total_amount, order.currency)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function statusHistory(order: Order): HTMLElement {
+  return h(
+    'section',
+    { 'aria-labelledby': 'history-title' },
+    h('h2', { id: 'history-title' }, 'Status history'),
+    h(
+      'ol',
+      { class: 'timeline' },
+      order.status_history.map((change) =>
+        h(
+          'li',
+          { 'data-to': change.to },
+          h(
+            'p',
+            { class: 'timeline-status' },
+            change.from
+              ? [statusLabel(change.from), ' → ', h('strong', null, statusLabel(change.to))]
+              : [h('strong', null, statusLabel(change.to)), ' (order placed)'],
+          ),
+          h(
+            'p',
+            { class: 'muted small' },
+            h('time', { datetime: change.at }, formatDate(change.at)),
+            ` · by ${change.by_email ?? change.by}`,
+          ),
+          change.reason ? h('p', { class: 'small' }, `Reason: ${change.reason}`) : null,
+        ),
+      ),
+    ),
+  );
+}
+
 export const orderView: View = async (app, route, signal) => {
   if (!app.auth.session) return signInFirst(app, route, 'Sign in to see this order.');
   const id = route.params.id!;
@@ -195,100 +415,8 @@ export const orderView: View = async (app, route, signal) => {
   try {
     order = (await app.api.get<Order>(`/orders/${encodeURIComponent(id)}`, undefined, signal)).data;
   } catch (error) {
-    const missing = error instanceof ApiError && (error.status === 404 || error.status === 400);
-    return {
-      title: 'Order not found',
-      node: h(
-        'div',
-        null,
-        pageHeader('Order not found'),
-        missing
-          ? emptyState(
-              'We cannot find this order',
-              'It does not exist, or it is not yours to see.',
-              link('/orders', 'My orders', { class: 'button secondary' }),
-            )
-          : errorBox(error),
-      ),
-    };
+    return orderNotFound(error);
   }
-
-  const admin = app.auth.isAdmin;
-  const actionsOutcome = h('div', { class: 'outcome' });
-  const moves = NEXT_STATUSES[order.status].filter(
-    (to) => admin || (to === 'CANCELLED' && order.status === 'PENDING'),
-  );
-
-  async function move(to: OrderStatus, button: HTMLButtonElement) {
-    const cancelling = to === 'CANCELLED';
-    const answer = cancelling
-      ? await confirmDialog({
-          title: 'Cancel this order?',
-          message: 'The items go back on sale. This cannot be undone.',
-          confirm: 'Cancel order',
-          cancel: 'Keep order',
-          danger: true,
-          input: { label: 'Reason (optional)', maxLength: 500 },
-        })
-      : { confirmed: true, text: '' };
-    if (!answer.confirmed) return;
-    button.disabled = true;
-    button.setAttribute('aria-busy', 'true');
-    try {
-      await app.api.request(`/orders/${order.order_id}`, {
-        method: 'PUT',
-        body: { status: to, ...(answer.text ? { reason: answer.text } : {}) },
-        ifMatch: order.version,
-      });
-      app.flash(`Order ${shortId(order.order_id)} is now ${statusLabel(to).toLowerCase()}.`, 'success');
-      app.refresh();
-    } catch (error) {
-      button.disabled = false;
-      button.removeAttribute('aria-busy');
-      const stale = error instanceof ApiError && error.status === 412;
-      replace(
-        actionsOutcome,
-        stale
-          ? notice(
-              'warning',
-              h('p', null, 'This order was changed by someone else meanwhile.'),
-              h(
-                'button',
-                { type: 'button', class: 'button secondary', onclick: () => app.refresh() },
-                'Reload the order',
-              ),
-            )
-          : errorBox(error),
-      );
-    }
-  }
-
-  const actions = moves.length
-    ? h(
-        'section',
-        { class: 'order-actions', 'aria-labelledby': 'order-actions-title' },
-        h('h2', { id: 'order-actions-title' }, admin ? 'Move this order' : 'Change your mind?'),
-        h(
-          'div',
-          { class: 'actions' },
-          moves.map((to) => {
-            const button = h(
-              'button',
-              {
-                type: 'button',
-                class: to === 'CANCELLED' ? 'button danger' : 'button primary',
-                'data-move': to,
-              },
-              moveLabels[to],
-            );
-            button.addEventListener('click', () => void move(to, button));
-            return button;
-          }),
-        ),
-        actionsOutcome,
-      )
-    : null;
-
   return {
     title: `Order ${shortId(order.order_id)}`,
     node: h(
@@ -305,125 +433,10 @@ export const orderView: View = async (app, route, signal) => {
         `Order #${shortId(order.order_id)}`,
         h('span', { class: 'order-status', id: 'order-status' }, statusBadge(order.status)),
       ),
-      h(
-        'dl',
-        { class: 'meta' },
-        h('div', null, h('dt', null, 'Placed'), h('dd', null, formatDate(order.created_at))),
-        h(
-          'div',
-          null,
-          h('dt', null, 'Total'),
-          h('dd', { class: 'total-amount' }, formatMoney(order.total_amount, order.currency)),
-        ),
-        h(
-          'div',
-          null,
-          h('dt', null, 'Customer'),
-          h(
-            'dd',
-            null,
-            [order.customer_name, order.customer_email].filter(Boolean).join(' · ') || order.customer_id,
-          ),
-        ),
-        order.customer_phone
-          ? h('div', null, h('dt', null, 'Phone'), h('dd', null, order.customer_phone))
-          : null,
-        h('div', null, h('dt', null, 'Ships to'), h('dd', null, addressText(order.shipping_address))),
-        h('div', null, h('dt', null, 'Billing'), h('dd', null, addressText(order.billing_address))),
-        order.notes ? h('div', null, h('dt', null, 'Notes'), h('dd', null, order.notes)) : null,
-      ),
-      actions,
-      h(
-        'section',
-        { 'aria-labelledby': 'items-title' },
-        h('h2', { id: 'items-title' }, 'Items'),
-        h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            { class: 'data' },
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                h('th', { scope: 'col' }, 'Product'),
-                h('th', { scope: 'col', class: 'num' }, 'Qty'),
-                h('th', { scope: 'col', class: 'num' }, 'Unit price'),
-                h('th', { scope: 'col', class: 'num' }, 'Line total'),
-              ),
-            ),
-            h(
-              'tbody',
-              null,
-              order.items.map((line) =>
-                h(
-                  'tr',
-                  null,
-                  h(
-                    'th',
-                    { scope: 'row', 'data-label': 'Product' },
-                    line.product_name,
-                    h('span', { class: 'sku' }, ` ${line.product_sku}`),
-                  ),
-                  h('td', { class: 'num', 'data-label': 'Qty' }, String(line.quantity)),
-                  h(
-                    'td',
-                    { class: 'num', 'data-label': 'Unit price' },
-                    formatMoney(line.unit_price, order.currency),
-                  ),
-                  h(
-                    'td',
-                    { class: 'num', 'data-label': 'Line total' },
-                    formatMoney(line.line_total, order.currency),
-                  ),
-                ),
-              ),
-            ),
-            h(
-              'tfoot',
-              null,
-              h(
-                'tr',
-                null,
-                h('th', { scope: 'row', colspan: 3 }, 'Total'),
-                h('td', { class: 'num total-amount' }, formatMoney(order.total_amount, order.currency)),
-              ),
-            ),
-          ),
-        ),
-      ),
-      h(
-        'section',
-        { 'aria-labelledby': 'history-title' },
-        h('h2', { id: 'history-title' }, 'Status history'),
-        h(
-          'ol',
-          { class: 'timeline' },
-          order.status_history.map((change) =>
-            h(
-              'li',
-              { 'data-to': change.to },
-              h(
-                'p',
-                { class: 'timeline-status' },
-                change.from
-                  ? [statusLabel(change.from), ' → ', h('strong', null, statusLabel(change.to))]
-                  : [h('strong', null, statusLabel(change.to)), ' (order placed)'],
-              ),
-              h(
-                'p',
-                { class: 'muted small' },
-                h('time', { datetime: change.at }, formatDate(change.at)),
-                ` · by ${change.by_email ?? change.by}`,
-              ),
-              change.reason ? h('p', { class: 'small' }, `Reason: ${change.reason}`) : null,
-            ),
-          ),
-        ),
-      ),
+      orderMeta(order),
+      orderActions(app, order),
+      orderItems(order),
+      statusHistory(order),
     ),
   };
 };
