@@ -1,4 +1,5 @@
 import { AuthConfigSchema, BaseConfigSchema, loadConfig } from '@shop/platform';
+import { SQL_URL_PATTERN } from '@shop/platform/sql';
 import Type, { type Static } from 'typebox';
 
 /** Every variable the products service reads, in one schema: checked once at start. */
@@ -6,8 +7,9 @@ export const ProductsConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
   ...AuthConfigSchema.properties,
   DATABASE_URL: Type.String({
+    pattern: SQL_URL_PATTERN,
     default: 'sqlite:.data/products.sqlite',
-    description: 'mysql://…, postgresql://… (or postgres://…), or sqlite:<path>.',
+    description: 'mysql://… (or mariadb://…), postgresql://… (or postgres://…), or sqlite:<path>.',
   }),
   DB_POOL_MAX: Type.Integer({
     minimum: 1,
