@@ -52,7 +52,7 @@ const describe = (error: { instancePath: string; keyword: string; params: object
  * at start rather than on its first request.
  */
 export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv = process.env): Static<T> {
-  // Checked once, so interpreted: compiling a validator first would cost a cold start ~5 ms more.
+  // Checked once, so interpreted: compiling a validator first would cost a cold start more (bench/fixes.md: config-validator-compile).
   const known: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
     const value = env[key];

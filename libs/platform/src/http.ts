@@ -6,8 +6,8 @@ import { AppError } from './errors.ts';
  * bodies serialized before Koa's body setter sees them.
  *
  * Why: the setter tests every object body with `instanceof ReadableStream`, `Blob` and `Response`, and
- * the first read of the global `Response` makes Node load undici with tls and http2 (~3 MB of heap and
- * 40–70 ms on the request that does it) in a process that may never call `fetch`: products never does,
+ * the first read of the global `Response` makes Node load undici with tls and http2 on the request that
+ * does it (bench/fixes.md: undici-on-first-read) in a process that may never call `fetch`: products never does,
  * and every cold start paid for it on its first `/healthz`. A string leaves the setter at its first test.
  * The bytes, Content-Type and Content-Length are Koa's own: `JSON.stringify` without spaces,
  * `application/json; charset=utf-8` unless a JSON type (e.g. problem+json) was set first.

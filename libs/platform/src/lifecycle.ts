@@ -139,8 +139,9 @@ export async function serve(listener: RequestListener, options: ServeOptions): P
 
 /**
  * One compacting, memory-reducing collection (V8's last-resort GC), run once when the service is up and
- * idle: start-up leaves parsed modules, ORM discovery and the young generation it grew behind, ~7 MB of
- * RSS that ordinary collections keep. Takes 20–50 ms, so never while a request is in flight. The `gc`
+ * idle: start-up leaves parsed modules, ORM discovery and the young generation it grew behind, RSS that
+ * ordinary collections keep (bench/fixes.md: startup-gc). It pauses the process, so never while a
+ * request is in flight. The `gc`
  * function is taken from a fresh context: the service's own globals never get one.
  */
 export function releaseStartupMemory(): { rssBeforeMb: number; rssAfterMb: number; ms: number } {

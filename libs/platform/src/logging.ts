@@ -56,7 +56,7 @@ export function createLogger(options: LoggerOptions): Logger {
 /**
  * Per logger made by createLogger, a twin without redaction for the one line per request, whose fields
  * are fixed (method, path, status, latency, tenant, user, request and trace ids) and never a redacted
- * name: the same bytes, without redaction's ~3 µs per line. Failure lines (with `err`) keep redaction.
+ * name: the same bytes, without redaction's cost per line (bench/fixes.md: log-redaction). Failure lines (with `err`) keep redaction.
  */
 const requestLineLoggers = new WeakMap<Logger, Logger>();
 

@@ -8,8 +8,8 @@ const { get: httpsGet } = require('node:https') as typeof import('node:https');
 
 /**
  * GETs a JSON document (an OpenID discovery document, a JWKS) over http(s), bounded in time and size,
- * redirects refused. Not `fetch`: the first use of fetch makes Node load undici (40–70 ms and ~3 MB on
- * the request that does it), and a key fetch is on the path of a cold instance's first authenticated
+ * redirects refused. Not `fetch`: the first use of fetch makes Node load undici on the request that
+ * does it (bench/fixes.md: undici-on-first-read), and a key fetch is on the path of a cold instance's first authenticated
  * request. Only a 200 is accepted.
  */
 export function getJson(url: URL, options: { timeoutMs: number; maxBytes?: number }): Promise<unknown> {

@@ -19,8 +19,8 @@ const copy = (principal: Principal): Principal => ({
 });
 
 /**
- * Verified bearer tokens, so a caller's next requests skip the signature check (ES256/RS256 cost ~55 µs
- * of CPU, HS256 through WebCrypto ~20 µs: a third of a catalog read). Only the exact token text hits, so
+ * Verified bearer tokens, so a caller's next requests skip the signature check (a large share of a
+ * catalog read's CPU: bench/fixes.md: token-signature-check). Only the exact token text hits, so
  * nothing can be forged into it; refused tokens are never remembered; nothing outlives the token's `exp`.
  * A key withdrawn from a JWKS already stays usable while jose caches the key set (up to 10 minutes), so
  * the minute adds no new window.
