@@ -10,7 +10,8 @@ import {
 import type { OrdersConfig } from './config.ts';
 import { openOrderStore } from './data-access/index.ts';
 import type { OrderStore } from './data-access/order-store.ts';
-import { createProductsClient, type StockReservations } from './products-client.ts';
+import { createProductsClient } from './data-access/products-client.ts';
+import type { StockReservations } from './domain/ports.ts';
 
 /** Everything the app needs, built once per process and passed in; tests build their own or override parts. */
 export interface Deps {

@@ -10,12 +10,12 @@ import {
   tenantOf,
 } from '@shop/platform';
 import type { OrderStore, StoredResponse } from '../data-access/order-store.ts';
-import type { StockReservations } from '../products-client.ts';
 import { type CursorCodec, listScope } from './cursor.ts';
 import { type IdempotencyKeys, requestHashOf } from './idempotency.ts';
 import { allowedTransitions, judgeTransition, type Order, type OrderStatus } from './order.ts';
 import { lineToJson, orderToJson } from './order-json.ts';
 import { type PlaceOrderCommand, type PricedOrder, priceOrder, toPlaceOrderCommand } from './place-order.ts';
+import type { StockReservations } from './ports.ts';
 import type { CreateOrderBody, CustomerOrdersQuery, UpdateOrderBody } from './schemas.ts';
 
 export interface OrdersServiceDeps {
