@@ -9,9 +9,8 @@ import {
 } from '@shop/platform';
 import type { OrdersConfig } from './config.ts';
 import { openOrderStore } from './data-access/index.ts';
-import type { OrderStore } from './data-access/order-store.ts';
 import { createProductsClient } from './data-access/products-client.ts';
-import type { StockReservations } from './domain/ports.ts';
+import type { OrderStore, StockReservations } from './domain/ports.ts';
 
 /** Everything the app needs, built once per process and passed in; tests build their own or override parts. */
 export interface Deps {

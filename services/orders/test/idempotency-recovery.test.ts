@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { asTenantId, createServiceTokenIssuer } from '@shop/platform';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { IdempotencyRecord } from '../src/data-access/order-store.ts';
 import { requestHashOf } from '../src/domain/idempotency.ts';
+import type { IdempotencyRecord } from '../src/domain/ports.ts';
 import {
   type Api,
   apiOf,
@@ -69,7 +69,7 @@ describe('Idempotency-Key recovery', () => {
       claimToken: randomUUID(),
       state: 'in_progress',
       orderId: randomUUID(),
-      response: null,
+      placed: null,
       createdAt: new Date().toISOString(),
       expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
       ...overrides,
@@ -117,6 +117,26 @@ describe('Idempotency-Key recovery', () => {
     expect(retried.body).toEqual(written.body);
     expect(again.body).toEqual(written.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await countOrders(shop)).toBe(1);
+    expect(await shop.stock()).toBe(9);
+  });
+
+  test('When a completed key holds no snapshot (written before keys held the order), then a retry answers the order as it stands and creates nothing', async () => {
+    const shop = await openShop();
+    const written = await orders.api.post('/orders', { token: shop.alice, body: shop.body });
+    const orderId = written.body.order.order_id;
+    await orders.deps.store.insertIdempotency(shop.claim({ orderId, state: 'completed', placed: null }));
+    const confirmed = await orders.api.put(`/orders/${orderId}`, {
+      token: shop.admin,
+      body: { status: 'CONFIRMED' },
+    });
+    expect(confirmed.status).toBe(200);
+
+    const retried = await post(shop);
+
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(retried.body).toEqual({ message: 'Order created successfully', order: confirmed.body.order });
     expect(await countOrders(shop)).toBe(1);
     expect(await shop.stock()).toBe(9);
   });

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { asTenantId, type TenantId } from '@shop/platform';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openOrderStore } from '../src/data-access/index.ts';
-import type { IdempotencyRecord, OrderStore } from '../src/data-access/order-store.ts';
 import type { Order, StatusChange } from '../src/domain/order.ts';
+import type { IdempotencyRecord, OrderStore } from '../src/domain/ports.ts';
 import {
   newTenant,
   type ProvisionedStore,
@@ -271,7 +271,7 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
     claimToken: randomUUID(),
     state: 'in_progress',
     orderId: randomUUID(),
-    response: null,
+    placed: null,
     // Live keys: a store may purge expired ones at any time.
     createdAt: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
     expiresAt: new Date(Math.floor(Date.now() / 1000) * 1000 + 86_400_000).toISOString(),
@@ -298,11 +298,7 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
     const completed: IdempotencyRecord = {
       ...claim,
       state: 'completed',
-      response: {
-        status: 201,
-        body: { message: 'Order created successfully', order: { total_amount: 99.97 } },
-        headers: { etag: '"1"' },
-      },
+      placed: anOrder(tenantId),
     };
 
     expect(await store.replaceIdempotency(completed, randomUUID())).toBe(false);

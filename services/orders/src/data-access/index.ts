@@ -1,6 +1,6 @@
 import { type Logger, whenStoreAnswers } from '@shop/platform';
 import type { OrdersConfig } from '../config.ts';
-import type { OrderStore } from './order-store.ts';
+import type { OrderStore } from '../domain/ports.ts';
 
 export type StoreConfig = Pick<
   OrdersConfig,

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, type Logger, type TenantId } from '@shop/platform';
-import type { IdempotencyRecord, OrderStore, StoredResponse } from '../data-access/order-store.ts';
+import type { Order } from './order.ts';
+import type { IdempotencyRecord, OrderStore } from './ports.ts';
 
 export interface IdempotencyOptions {
   /** How long a completed key answers retries (at least 24 h). */
@@ -13,7 +14,8 @@ export interface IdempotencyOptions {
 }
 
 export type Claim =
-  | { kind: 'replay'; response: StoredResponse }
+  /** The first request created `orderId`; `placed` is the order as it answered it (null for older records). */
+  | { kind: 'replay'; orderId: string; placed: Order | null }
   | {
       kind: 'claimed';
       record: IdempotencyRecord;
@@ -80,7 +82,7 @@ export class IdempotencyKeys {
         claimToken: randomUUID(),
         state: 'in_progress',
         orderId: randomUUID(),
-        response: null,
+        placed: null,
         createdAt: new Date(now).toISOString(),
         expiresAt: new Date(now + this.#options.ttlMs).toISOString(),
       };
@@ -102,7 +104,7 @@ export class IdempotencyKeys {
           'This Idempotency-Key was used with a different request body; use a new key for a new order.',
         );
       }
-      if (held.state === 'completed' && held.response) return { kind: 'replay', response: held.response };
+      if (held.state === 'completed') return { kind: 'replay', orderId: held.orderId, placed: held.placed };
       if (now - Date.parse(held.createdAt) > this.#options.staleClaimMs) {
         if (await this.#store.replaceIdempotency(fresh, held.claimToken)) {
           this.#logger.warn({ key, abandoned_order_id: held.orderId }, 'took over a stale idempotency claim');
@@ -122,17 +124,17 @@ export class IdempotencyKeys {
     }
   }
 
-  /** Remembers the response for the key's retries. A failure here is logged, never thrown: the order exists. */
-  async complete(record: IdempotencyRecord, response: StoredResponse): Promise<void> {
+  /** Remembers the order for the key's retries. A failure here is logged, never thrown: the order exists. */
+  async complete(record: IdempotencyRecord, placed: Order): Promise<void> {
     try {
       const stored = await this.#store.replaceIdempotency(
-        { ...record, state: 'completed', response },
+        { ...record, state: 'completed', placed },
         record.claimToken,
       );
       if (!stored)
         this.#logger.warn({ key: record.key }, 'idempotency claim was taken over before completion');
     } catch (error) {
-      this.#logger.error({ err: error, key: record.key }, 'could not store the idempotent response');
+      this.#logger.error({ err: error, key: record.key }, 'could not store the idempotent order');
     }
   }
 

@@ -9,13 +9,12 @@ import {
   type TenantId,
   tenantOf,
 } from '@shop/platform';
-import type { OrderStore, StoredResponse } from '../data-access/order-store.ts';
 import { type CursorCodec, listScope } from './cursor.ts';
-import { type IdempotencyKeys, requestHashOf } from './idempotency.ts';
+import { type Claim, type IdempotencyKeys, requestHashOf } from './idempotency.ts';
 import { allowedTransitions, judgeTransition, type Order, type OrderStatus } from './order.ts';
-import { lineToJson, orderToJson } from './order-json.ts';
+import { lineToJson } from './order-json.ts';
 import { type PlaceOrderCommand, type PricedOrder, priceOrder, toPlaceOrderCommand } from './place-order.ts';
-import type { StockReservations } from './ports.ts';
+import type { OrderStore, StockReservations } from './ports.ts';
 import type { CreateOrderBody, CustomerOrdersQuery, UpdateOrderBody } from './schemas.ts';
 
 export interface OrdersServiceDeps {
@@ -27,7 +26,8 @@ export interface OrdersServiceDeps {
   now?: () => Date;
 }
 
-export interface PlacedOrder extends StoredResponse {
+export interface PlacedOrder {
+  order: Order;
   /** True when this answers a retry from what the first request stored. */
   replayed: boolean;
 }
@@ -88,10 +88,7 @@ export class OrdersService {
     const command = toPlaceOrderCommand(body);
     const tenantId = tenantOf(principal);
     if (idempotencyKey === undefined) {
-      return {
-        ...created(await this.#createOrder(principal, tenantId, command, randomUUID())),
-        replayed: false,
-      };
+      return { order: await this.#createOrder(principal, tenantId, command, randomUUID()), replayed: false };
     }
 
     const claim = await this.#idempotency.claim(
@@ -100,21 +97,28 @@ export class OrdersService {
       idempotencyKey,
       requestHashOf(body),
     );
-    if (claim.kind === 'replay') return { ...claim.response, replayed: true };
-    let response: StoredResponse;
+    if (claim.kind === 'replay') return { order: await this.#replayed(tenantId, claim), replayed: true };
+    let order: Order;
     try {
       const recovered =
         claim.abandonedOrderId && (await this.#recoverAbandoned(tenantId, claim.abandonedOrderId));
-      response =
-        recovered || created(await this.#createOrder(principal, tenantId, command, claim.record.orderId));
+      order = recovered || (await this.#createOrder(principal, tenantId, command, claim.record.orderId));
     } catch (error) {
       // An order that may have been written keeps its claim: a retry waits, then takes the stale claim over
       // and answers that order if it is there (never a second one).
       if (!(error instanceof WriteOutcomeUnknown)) await this.#idempotency.release(claim.record);
       throw error;
     }
-    await this.#idempotency.complete(claim.record, response);
-    return { ...response, replayed: false };
+    await this.#idempotency.complete(claim.record, order);
+    return { order, replayed: false };
+  }
+
+  /** The order a retry answers: as the first request answered it, or (older records) as it stands. */
+  async #replayed(tenantId: TenantId, claim: Extract<Claim, { kind: 'replay' }>): Promise<Order> {
+    if (claim.placed) return claim.placed;
+    const order = await this.#store.get(tenantId, claim.orderId);
+    if (!order) throw new Error(`order ${claim.orderId} of a completed idempotency key is missing`);
+    return order;
   }
 
   async getOrder(principal: Principal, orderId: string, customerId?: string): Promise<Order> {
@@ -313,9 +317,9 @@ export class OrdersService {
   }
 
   /** A claim taken over from a dead request: if that request did write its order, answer with it. */
-  async #recoverAbandoned(tenantId: TenantId, orderId: string): Promise<StoredResponse | undefined> {
+  async #recoverAbandoned(tenantId: TenantId, orderId: string): Promise<Order | undefined> {
     const order = await this.#store.get(tenantId, orderId);
-    if (order) return created(order);
+    if (order) return order;
     await this.#releaseAfterFailure(tenantId, orderId);
     return undefined;
   }
@@ -378,12 +382,6 @@ export class OrdersService {
     return { orders, nextCursor };
   }
 }
-
-const created = (order: Order): StoredResponse => ({
-  status: 201,
-  body: { message: 'Order created successfully', order: orderToJson(order) },
-  headers: { location: `/orders/${order.orderId}`, etag: etagOf(order.version) },
-});
 
 function priceMismatch(priced: PricedOrder): AppError {
   return AppError.conflict(

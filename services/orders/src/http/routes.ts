@@ -73,11 +73,11 @@ export function orderRoutes(orders: OrdersService): Route[] {
         // key came out blank would otherwise lose its retry protection without noticing.
         const sent = ctx.headers['idempotency-key'] !== undefined;
         const key = parseIdempotencyKey(sent ? ctx.get('idempotency-key') : undefined);
-        const placed = await orders.placeOrder(requirePrincipal(principal), body, key);
-        ctx.status = placed.status;
-        ctx.set(placed.headers);
-        if (placed.replayed) ctx.set('idempotent-replayed', 'true');
-        ctx.body = placed.body;
+        const { order, replayed } = await orders.placeOrder(requirePrincipal(principal), body, key);
+        ctx.status = 201;
+        ctx.set({ location: `/orders/${order.orderId}`, etag: etagOf(order.version) });
+        if (replayed) ctx.set('idempotent-replayed', 'true');
+        ctx.body = { message: 'Order created successfully', order: orderToJson(order) };
       },
     }),
     route({

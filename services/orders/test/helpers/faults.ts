@@ -1,4 +1,4 @@
-import type { OrderStore } from '../../src/data-access/order-store.ts';
+import type { OrderStore } from '../../src/domain/ports.ts';
 
 /** The store, except that writing a new order fails (a full disk, a lost connection) after the reservation. */
 export function failingCreates(store: OrderStore): OrderStore {

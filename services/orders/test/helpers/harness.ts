@@ -16,8 +16,8 @@ import {
 import { startService } from '@shop/reliability/service-process';
 import { createApp } from '../../src/app.ts';
 import { loadOrdersConfig, type OrdersConfig } from '../../src/config.ts';
-import type { OrderStore } from '../../src/data-access/order-store.ts';
 import { buildDeps, type Deps } from '../../src/deps.ts';
+import type { OrderStore } from '../../src/domain/ports.ts';
 import { startStubProducts } from './stub-products.ts';
 
 export {

@@ -5,7 +5,7 @@ import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { send } from '@shop/reliability/load';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrdersConfig } from '../../src/config.ts';
-import type { OrderStore } from '../../src/data-access/order-store.ts';
+import type { OrderStore } from '../../src/domain/ports.ts';
 import {
   newTenant,
   ordersConfig,

@@ -1,7 +1,7 @@
 import { createServiceTokenIssuer } from '@shop/platform';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { OrderStore } from '../../src/data-access/order-store.ts';
+import type { OrderStore } from '../../src/domain/ports.ts';
 import {
   type Api,
   apiOf,

@@ -16,8 +16,8 @@ import type {
   OrderPage,
   OrderStore,
   StatusUpdate,
-  StoredResponse,
-} from '../order-store.ts';
+} from '../../domain/ports.ts';
+import { placedOrderOf, placedOrderToJson } from '../placed-order.ts';
 import { fromItem, toAttribute, toItem } from './attribute-values.ts';
 import { GSI } from './table.ts';
 
@@ -198,7 +198,7 @@ export class DynamoDbOrderStore implements OrderStore {
       claimToken: String(item.claim_token),
       state: item.state === 'completed' ? 'completed' : 'in_progress',
       orderId: String(item.order_id),
-      response: typeof item.response === 'string' ? (JSON.parse(item.response) as StoredResponse) : null,
+      placed: typeof item.response === 'string' ? placedOrderOf(item.response) : null,
       createdAt: String(item.created_at),
       expiresAt: new Date(Number(item.expires_at) * 1000).toISOString(),
     };
@@ -263,7 +263,7 @@ export class DynamoDbOrderStore implements OrderStore {
             claim_token: record.claimToken,
             state: record.state,
             order_id: record.orderId,
-            response: record.response === null ? undefined : JSON.stringify(record.response),
+            response: placedOrderToJson(record.placed) ?? undefined,
             created_at: record.createdAt,
             // The table's TTL attribute: epoch seconds. DynamoDB deletes expired items within days,
             // so readers also compare it themselves.

@@ -6,8 +6,8 @@ import type {
   OrderPage,
   OrderStore,
   StatusUpdate,
-  StoredResponse,
-} from '../order-store.ts';
+} from '../../domain/ports.ts';
+import { placedOrderOf, placedOrderToJson } from '../placed-order.ts';
 import type { SqlDatabase, SqlEngine, Transaction } from './sql-database.ts';
 
 type Row = Record<string, unknown>;
@@ -180,7 +180,6 @@ export class SqlOrderStore implements OrderStore {
       [tenantId, customerId, key],
     );
     if (!row) return undefined;
-    const response = this.#json(row.response) as StoredResponse | null;
     return {
       tenantId,
       customerId,
@@ -189,7 +188,7 @@ export class SqlOrderStore implements OrderStore {
       claimToken: String(row.claim_token),
       state: row.state === 'completed' ? 'completed' : 'in_progress',
       orderId: String(row.order_id),
-      response: response ?? null,
+      placed: placedOrderOf(this.#json(row.response)),
       createdAt: isoOf(row.created_at),
       expiresAt: isoOf(row.expires_at),
     };
@@ -231,7 +230,7 @@ export class SqlOrderStore implements OrderStore {
       record.claimToken,
       record.state,
       record.orderId,
-      record.response === null ? null : JSON.stringify(record.response),
+      placedOrderToJson(record.placed),
       timestampParam(this.#db.engine, record.createdAt),
       timestampParam(this.#db.engine, record.expiresAt),
     ];
