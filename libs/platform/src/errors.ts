@@ -163,76 +163,84 @@ const saysConnectionFailed = (error: unknown): boolean => {
   return false;
 };
 
-/**
- * Library errors are translated here, once, at the edge. Libraries are matched by error name so that
- * the platform does not import the ORM or the AWS SDK (a service that does not use them never loads them).
- */
-export function toAppError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
-  const e = (error ?? {}) as ErrorLike;
-  const names = errorNames(error);
-  const has = (...candidates: string[]) => candidates.some((c) => names.includes(c));
+/** Deadlocks and lock-wait timeouts (the ORM's names, mysql2's codes, PostgreSQL's 40P01 and 40001). */
+const STORE_BUSY = new Set([
+  'DeadlockException',
+  'LockWaitTimeoutException',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  '40P01',
+  '40001',
+]);
 
+/** DynamoDB's refusals of a conditional write or a transaction. */
+const WRITE_CONFLICT = new Set(['ConditionalCheckFailedException', 'TransactionCanceledException']);
+
+/** A store or its network not answering, or answering "not now". */
+const STORE_UNAVAILABLE = new Set([
+  'ConnectionException',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  // PostgreSQL: connection exceptions (class 08) and the server shutting down or starting up (57P0x).
+  '08000',
+  '08003',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'TimeoutError',
+  'SQLITE_BUSY',
+  'PoolTimeoutError',
+  // The ORM re-wraps driver errors under its own name, keeping their code.
+  'POOL_ACQUIRE_TIMEOUT',
+  'KnexTimeoutError',
+]);
+
+// A loop rather than names.some(): toAppError runs on every failed request, and this allocates nothing.
+const anyIn = (names: string[], known: ReadonlySet<string>): boolean => {
+  for (const name of names) if (known.has(name)) return true;
+  return false;
+};
+
+/** jose, the ORM, the SQL drivers and the AWS SDK, by name; undefined when the error is none of theirs. */
+function libraryAppError(error: unknown, e: ErrorLike): AppError | undefined {
   // jose: every verification failure is an authentication failure.
   if (typeof e.code === 'string' && e.code.startsWith('ERR_JW')) {
     return AppError.unauthenticated('The bearer token is not valid.');
   }
-  if (has('NotFoundError')) return AppError.notFound();
-  if (isDuplicateKey(error)) {
+  const names = errorNames(error);
+  if (names.includes('NotFoundError')) return AppError.notFound();
+  if (anyIn(names, DUPLICATE_KEY)) {
     return new AppError(409, 'duplicate', 'A resource with the same unique key already exists.');
   }
-  if (
-    has(
-      'DeadlockException',
-      'LockWaitTimeoutException',
-      'ER_LOCK_DEADLOCK',
-      'ER_LOCK_WAIT_TIMEOUT',
-      '40P01',
-      '40001',
-    )
-  ) {
+  if (anyIn(names, STORE_BUSY)) {
     return new AppError(503, 'dependency_unavailable', 'The store was busy; retry shortly.', {
       headers: { 'retry-after': '1' },
     });
   }
-  if (has('OptimisticLockError')) {
+  if (names.includes('OptimisticLockError')) {
     return new AppError(412, 'precondition_failed', 'The resource was changed by someone else.');
   }
-  if (has('ConditionalCheckFailedException', 'TransactionCanceledException')) {
+  if (anyIn(names, WRITE_CONFLICT)) {
     return new AppError(409, 'conflict', 'The write conflicted with the current state.');
   }
-  if (
-    has(
-      'ConnectionException',
-      'ECONNREFUSED',
-      'ECONNRESET',
-      'ETIMEDOUT',
-      'EPIPE',
-      'PROTOCOL_CONNECTION_LOST',
-      // PostgreSQL: connection exceptions (class 08) and the server shutting down or starting up (57P0x).
-      '08000',
-      '08003',
-      '08006',
-      '57P01',
-      '57P02',
-      '57P03',
-      'ProvisionedThroughputExceededException',
-      'ThrottlingException',
-      'RequestLimitExceeded',
-      'ServiceUnavailable',
-      'InternalServerError',
-      'TimeoutError',
-      'SQLITE_BUSY',
-      'PoolTimeoutError',
-      // The ORM re-wraps driver errors under its own name, keeping their code.
-      'POOL_ACQUIRE_TIMEOUT',
-      'KnexTimeoutError',
-    ) ||
-    saysConnectionFailed(error)
-  ) {
-    return AppError.unavailable();
-  }
-  // Body-parser style errors (raw-body, co-body, http-errors).
+  if (anyIn(names, STORE_UNAVAILABLE) || saysConnectionFailed(error)) return AppError.unavailable();
+  return undefined;
+}
+
+const clientErrorCode = (status: number): ErrorCode =>
+  status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'bad_request';
+
+/** Body-parser style errors (raw-body, co-body, http-errors); undefined unless one says 4xx. */
+function requestAppError(error: unknown, e: ErrorLike): AppError | undefined {
   const status = e.status ?? e.statusCode;
   if (status === 413 || e.type === 'entity.too.large') {
     return new AppError(413, 'payload_too_large', 'The request body is too large.');
@@ -242,13 +250,23 @@ export function toAppError(error: unknown): AppError {
     return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
   }
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new AppError(
-      status,
-      status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : 'bad_request',
-      titles[status] ?? 'Bad Request',
-    );
+    return new AppError(status, clientErrorCode(status), titles[status] ?? 'Bad Request');
   }
-  return new AppError(500, 'internal', 'Internal Server Error', { cause: error });
+  return undefined;
+}
+
+/**
+ * Library errors are translated here, once, at the edge. Libraries are matched by error name so that
+ * the platform does not import the ORM or the AWS SDK (a service that does not use them never loads them).
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = (error ?? {}) as ErrorLike;
+  return (
+    libraryAppError(error, e) ??
+    requestAppError(error, e) ??
+    new AppError(500, 'internal', 'Internal Server Error', { cause: error })
+  );
 }
 
 export interface ProblemDocument {

@@ -41,47 +41,90 @@ export interface CompiledSchema<T extends TSchema> {
  * compiles only the routes it is asked for); the schemas are still checked by every route's tests.
  */
 export function compileSchema<T extends TSchema>(schema: T, location: Location): CompiledSchema<T> {
-  let compiled: ReturnType<typeof Compile<T>> | undefined;
-  const converts = location !== 'body';
+  let compiled: Validator<T> | undefined;
   return {
     schema,
     parse(value) {
       compiled ??= Compile(schema);
-      const validator = compiled;
-      const hostile = hostileShape(value, location);
-      if (hostile) throw AppError.validation([hostile], invalidMessage(location));
-      // Checked before Convert, which reads "1.5" as 1 and "0x10" as 16.
-      const loose = converts ? looseNumerals(schema, value, location) : [];
-      const candidate = converts ? validator.Convert(validator.Default(value)) : validator.Default(value);
-      if (validator.Check(candidate)) {
-        const unfit = [...loose, ...unstorableText(candidate, location, '')];
-        if (unfit.length === 0) return candidate as Static<T>;
-        throw AppError.validation(unfit, invalidMessage(location));
-      }
-      const seen = new Set<string>();
-      const errors: FieldError[] = [...loose];
-      for (const error of validator.Errors(candidate)) {
-        // anyOf/oneOf failures repeat every branch's errors; the branch-level summary is noise.
-        if (error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
-        // `additionalProperties: false` also reports each extra property as "schema is false"; the
-        // additionalProperties error names the same field in words a client understands.
-        if (error.keyword === 'boolean' && error.schemaPath.endsWith('/additionalProperties')) continue;
-        for (const field of fieldOf(error.instancePath, error.keyword, error.params)) {
-          const key = `${field}\u0000${error.keyword}`;
-          if (seen.has(key) || loose.some((named) => named.field === field)) continue;
-          seen.add(key);
-          errors.push({
-            in: location,
-            field: field || location,
-            message: messageOf(error.keyword, error.message),
-          });
-          if (errors.length >= 20) break;
-        }
-      }
-      if (errors.length === 0) errors.push({ in: location, field: location, message: 'is not valid' });
-      throw AppError.validation(errors, invalidMessage(location));
+      return validated(compiled, schema, location, value);
     },
   };
+}
+
+type Validator<T extends TSchema> = ReturnType<typeof Compile<T>>;
+
+/** The value as the schema reads it (converted and defaulted), or a 400 naming each bad field. */
+function validated<T extends TSchema>(
+  validator: Validator<T>,
+  schema: T,
+  location: Location,
+  value: unknown,
+): Static<T> {
+  const hostile = hostileShape(value, location);
+  if (hostile) throw AppError.validation([hostile], invalidMessage(location));
+  const converts = location !== 'body';
+  // Checked before Convert, which reads "1.5" as 1 and "0x10" as 16.
+  const loose = converts ? looseNumerals(schema, value, location) : [];
+  const candidate = converts ? validator.Convert(validator.Default(value)) : validator.Default(value);
+  if (!validator.Check(candidate)) {
+    throw AppError.validation(schemaErrors(validator, candidate, location, loose), invalidMessage(location));
+  }
+  const unfit = [...loose, ...unstorableText(candidate, location, '')];
+  if (unfit.length === 0) return candidate as Static<T>;
+  throw AppError.validation(unfit, invalidMessage(location));
+}
+
+/** Roughly how many errors a 400 names: a body with thousands of bad fields gets a sample, not thousands. */
+const MAX_ERRORS = 20;
+
+/** typebox's errors for a value that failed Check, deduplicated and in a client's words, after `loose`. */
+function schemaErrors<T extends TSchema>(
+  validator: Validator<T>,
+  candidate: unknown,
+  location: Location,
+  loose: FieldError[],
+): FieldError[] {
+  const seen = new Set<string>();
+  const errors: FieldError[] = [...loose];
+  for (const error of validator.Errors(candidate)) {
+    if (isNoise(error)) continue;
+    addFieldErrors(errors, seen, loose, error, location);
+  }
+  if (errors.length === 0) errors.push({ in: location, field: location, message: 'is not valid' });
+  return errors;
+}
+
+type SchemaError = {
+  keyword: string;
+  schemaPath: string;
+  instancePath: string;
+  params: object;
+  message: string;
+};
+
+const isNoise = (error: SchemaError): boolean =>
+  // anyOf/oneOf failures repeat every branch's errors; the branch-level summary is noise.
+  error.keyword === 'anyOf' ||
+  error.keyword === 'oneOf' ||
+  // `additionalProperties: false` also reports each extra property as "schema is false"; the
+  // additionalProperties error names the same field in words a client understands.
+  (error.keyword === 'boolean' && error.schemaPath.endsWith('/additionalProperties'));
+
+/** One error per field it names, unless that field and keyword, or a loose numeral there, was already said. */
+function addFieldErrors(
+  errors: FieldError[],
+  seen: Set<string>,
+  loose: FieldError[],
+  error: SchemaError,
+  location: Location,
+): void {
+  for (const field of fieldOf(error.instancePath, error.keyword, error.params)) {
+    const key = `${field}\u0000${error.keyword}`;
+    if (seen.has(key) || loose.some((named) => named.field === field)) continue;
+    seen.add(key);
+    errors.push({ in: location, field: field || location, message: messageOf(error.keyword, error.message) });
+    if (errors.length >= MAX_ERRORS) return;
+  }
 }
 
 const invalidMessage = (location: Location) =>
@@ -101,23 +144,34 @@ function hostileShape(value: unknown, location: Location): FieldError | undefine
   while (pending.length) {
     const [current, depth, path] = pending.pop()!;
     if (current === null || typeof current !== 'object') continue;
-    if (depth >= MAX_DEPTH) {
-      return { in: location, field: location, message: `is nested more than ${MAX_DEPTH} levels deep` };
-    }
+    const hostile = hostileNode(current, depth, path, location);
+    if (hostile) return hostile;
     const isArray = Array.isArray(current);
-    if (!isArray && Object.hasOwn(current, '__proto__')) {
-      return {
-        in: location,
-        field: path ? `${path}.__proto__` : '__proto__',
-        message: 'is not a known field',
-      };
-    }
     for (const [key, child] of Object.entries(current)) {
-      pending.push([child, depth + 1, isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key]);
+      pending.push([child, depth + 1, childPath(path, key, isArray)]);
     }
   }
   return undefined;
 }
+
+/** Too deep, or an object with an own `__proto__` key; its children are not looked at here. */
+function hostileNode(
+  current: object,
+  depth: number,
+  path: string,
+  location: Location,
+): FieldError | undefined {
+  if (depth >= MAX_DEPTH) {
+    return { in: location, field: location, message: `is nested more than ${MAX_DEPTH} levels deep` };
+  }
+  if (!Array.isArray(current) && Object.hasOwn(current, '__proto__')) {
+    return { in: location, field: childPath(path, '__proto__', false), message: 'is not a known field' };
+  }
+  return undefined;
+}
+
+const childPath = (path: string, key: string, isArray: boolean): string =>
+  isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key;
 
 const DECIMAL = { integer: /^-?\d+$/, number: /^-?\d+(\.\d+)?$/ } as const;
 
