@@ -1,5 +1,8 @@
 import { writeSync } from 'node:fs';
+import type Koa from 'koa';
+import type { Logger } from 'pino';
 import { ConfigError } from './config.ts';
+import { serve } from './lifecycle.ts';
 
 /** The variables (or command-line options) a ConfigError's problems name: each problem starts with one. */
 const NAMED = /^(?:--[a-z][a-z-]*|[A-Z][A-Z0-9_]*)/;
@@ -48,4 +51,42 @@ export async function startOrExit<T>(service: string, start: () => Promise<T> | 
     writeSync(2, `${startFailureLine(service, error)}\n`);
     process.exit(1);
   }
+}
+
+/** What an entry point needs to build a service: its configuration, its dependencies and its app. */
+export interface ServiceDefinition<Config, Deps> {
+  service: string;
+  loadConfig(): Config;
+  buildDeps(config: NoInfer<Config>): Promise<Deps>;
+  /** Takes the deps buildDeps made (or a part of them): Deps is inferred from buildDeps alone. */
+  createApp(deps: NoInfer<Deps>): Koa;
+}
+
+interface ServeSettings {
+  PORT: number;
+  HOST: string;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+interface ServiceDeps {
+  logger: Logger;
+  /** Closes pools and clients; run after the last request. */
+  close(): Promise<unknown>;
+}
+
+/** `server.ts`: listen on PORT until SIGTERM, then drain, close the service's pools and exit. */
+export function runServer<Config extends ServeSettings, Deps extends ServiceDeps>(
+  definition: ServiceDefinition<Config, Deps>,
+): Promise<void> {
+  return startOrExit(definition.service, async () => {
+    const config = definition.loadConfig();
+    const deps = await definition.buildDeps(config);
+    await serve(definition.createApp(deps).callback(), {
+      port: config.PORT,
+      host: config.HOST,
+      logger: deps.logger,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      onShutdown: [() => deps.close()],
+    });
+  });
 }

@@ -12,6 +12,7 @@ export * from './money.ts';
 export * from './pool.ts';
 export * from './principal.ts';
 export * from './routes.ts';
+export * from './service-app.ts';
 export * from './tenancy.ts';
 export * from './validation.ts';
 export * from './wait-for-store.ts';

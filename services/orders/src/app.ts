@@ -1,17 +1,4 @@
-import {
-  authenticate,
-  cors,
-  createHttpApp,
-  csv,
-  errorHandler,
-  health,
-  jsonBody,
-  openApiDocument,
-  requestLogging,
-  requestTimeout,
-  routerFor,
-  serveOpenApi,
-} from '@shop/platform';
+import { createServiceApp } from '@shop/platform';
 import type Koa from 'koa';
 import type { Deps } from './deps.ts';
 import { CursorCodec } from './domain/cursor.ts';
@@ -43,26 +30,20 @@ export function createApp(deps: AppDeps): Koa {
       logger,
     ),
   });
-  const routes = orderRoutes(orders);
-  const openapi = openApiDocument(
-    {
-      title: 'Orders service',
-      version: '1.0.0',
-      description: 'Orders per tenant: placed against the products service’s stock reservations.',
-    },
-    routes,
-  );
-
-  const app = createHttpApp();
-  // The order, written down once: request id + logger → errors → CORS → probes → time bound → body → caller → routes.
-  app.use(requestLogging({ logger, googleCloudProject: config.GOOGLE_CLOUD_PROJECT }));
-  app.use(errorHandler());
-  app.use(cors(csv(config.CORS_ORIGINS)));
-  app.use(health({ store: () => store.ping() }));
-  app.use(serveOpenApi(openapi));
-  app.use(requestTimeout(config.REQUEST_TIMEOUT_MS));
-  app.use(jsonBody({ limit: config.BODY_LIMIT_BYTES }));
-  app.use(authenticate(deps.authenticator));
-  app.use(routerFor(routes));
-  return app;
+  return createServiceApp({
+    config,
+    logger,
+    authenticator: deps.authenticator,
+    readiness: { store: () => store.ping() },
+    documents: [
+      {
+        info: {
+          title: 'Orders service',
+          version: '1.0.0',
+          description: 'Orders per tenant: placed against the products service’s stock reservations.',
+        },
+        routes: orderRoutes(orders),
+      },
+    ],
+  });
 }

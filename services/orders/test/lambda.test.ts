@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { createLambdaHandler } from '@shop/platform/lambda';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { buildDeps, type Deps } from '../src/deps.ts';
-import { createLambdaHandler } from '../src/lambda-handler.ts';
 import {
   apiOf,
   newTenant,

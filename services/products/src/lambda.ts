@@ -1,11 +1,12 @@
-import { startOrExit } from '@shop/platform';
+import { lambdaHandlerFor } from '@shop/platform/lambda';
 import { createApp } from './app.ts';
 import { loadProductsConfig } from './config.ts';
 import { buildDeps } from './deps.ts';
-import { createLambdaHandler } from './lambda-handler.ts';
 
-// Built once per execution environment (during init, outside any request), reused by every invocation. A
-// bad configuration is one log line and a failed init, which Lambda reports and retries.
-const deps = await startOrExit('products', () => buildDeps(loadProductsConfig()));
-
-export const handler = createLambdaHandler(createApp(deps));
+/** The Lambda handler (API Gateway REST v1, HTTP API v2, Function URL events) for the zip deployment. */
+export const handler = await lambdaHandlerFor({
+  service: 'products',
+  loadConfig: loadProductsConfig,
+  buildDeps,
+  createApp,
+});

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServiceTokenIssuer } from '@shop/platform';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { createLambdaHandler } from '@shop/platform/lambda';
 import { type Json, send } from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { createLambdaHandler } from '../../src/lambda-handler.ts';
 import {
   type Api,
   apiOf,

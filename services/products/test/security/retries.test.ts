@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { createLambdaHandler } from '@shop/platform/lambda';
 import { send } from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { createLambdaHandler } from '../../src/lambda-handler.ts';
 import {
   aProduct,
   type Json,
