@@ -83,107 +83,151 @@ export function sampleOutputs(
   );
 }
 
+interface ExpectedIndex {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+}
+
 /** Differences between the orders table in Terraform and the one the orders service creates (table.ts). */
 export function orderTableMismatches(
   table: Block,
-  expected: {
-    gsi: Record<string, { name: string; partitionKey: string; sortKey: string }>;
-    ttlAttribute: string;
-  },
+  expected: { gsi: Record<string, ExpectedIndex>; ttlAttribute: string },
 ): string[] {
+  return [...tableSettingMismatches(table, expected.ttlAttribute), ...indexMismatches(table, expected.gsi)];
+}
+
+/** Key, billing, point-in-time recovery and TTL. */
+function tableSettingMismatches(table: Block, ttlAttribute: string): string[] {
   const problems: string[] = [];
   if (table.hash_key !== 'PK' || table.range_key !== 'SK') problems.push('the table key is not PK/SK');
   if (table.billing_mode !== 'PAY_PER_REQUEST') problems.push('the table is not on demand (PAY_PER_REQUEST)');
   const pitr = (table.point_in_time_recovery as Block[] | undefined)?.[0];
   if (pitr?.enabled !== true) problems.push('point-in-time recovery is off');
   const ttl = (table.ttl as Block[] | undefined)?.[0];
-  if (ttl?.attribute_name !== expected.ttlAttribute || ttl.enabled !== true)
-    problems.push(`TTL is not on ${expected.ttlAttribute}`);
+  if (ttl?.attribute_name !== ttlAttribute || ttl.enabled !== true)
+    problems.push(`TTL is not on ${ttlAttribute}`);
+  return problems;
+}
+
+/** Each index the service uses, as it uses it, and no other. */
+function indexMismatches(table: Block, gsi: Record<string, ExpectedIndex>): string[] {
   const indexes = (table.global_secondary_index as Block[] | undefined) ?? [];
   const attributes = new Map(((table.attribute as Block[] | undefined) ?? []).map((a) => [a.name, a.type]));
-  for (const index of Object.values(expected.gsi)) {
+  const expected = Object.values(gsi);
+  const problems = expected.flatMap((index) => {
     const found = indexes.find((candidate) => candidate.name === index.name);
-    if (!found) {
-      problems.push(`index ${index.name} is missing`);
-      continue;
-    }
-    if (found.hash_key !== index.partitionKey || found.range_key !== index.sortKey) {
-      problems.push(
-        `index ${index.name} is keyed ${found.hash_key}/${found.range_key}, not ${index.partitionKey}/${index.sortKey}`,
-      );
-    }
-    if (found.projection_type !== 'ALL') problems.push(`index ${index.name} does not project ALL`);
-    for (const key of [index.partitionKey, index.sortKey]) {
-      if (attributes.get(key) !== 'S') problems.push(`attribute ${key} is not declared as a string`);
-    }
-  }
+    return found ? declaredIndexMismatches(found, index, attributes) : [`index ${index.name} is missing`];
+  });
   for (const index of indexes) {
-    if (!Object.values(expected.gsi).some((candidate) => candidate.name === index.name)) {
+    if (!expected.some((candidate) => candidate.name === index.name)) {
       problems.push(`index ${String(index.name)} is not one the service uses`);
     }
   }
   return problems;
 }
 
+function declaredIndexMismatches(
+  found: Block,
+  index: ExpectedIndex,
+  attributes: Map<unknown, unknown>,
+): string[] {
+  const problems: string[] = [];
+  if (found.hash_key !== index.partitionKey || found.range_key !== index.sortKey) {
+    problems.push(
+      `index ${index.name} is keyed ${found.hash_key}/${found.range_key}, not ${index.partitionKey}/${index.sortKey}`,
+    );
+  }
+  if (found.projection_type !== 'ALL') problems.push(`index ${index.name} does not project ALL`);
+  for (const key of [index.partitionKey, index.sortKey]) {
+    if (attributes.get(key) !== 'S') problems.push(`attribute ${key} is not declared as a string`);
+  }
+  return problems;
+}
+
 /** Public routes that would reach the stock reservations, per provider. */
 export function publicStockRoutes(provider: Provider, root: TerraformRoot, repoRoot: string): string[] {
+  return stockExposure[provider](root, repoRoot);
+}
+
+/** Each cloud keeps the stock routes private its own way. */
+const stockExposure: Record<Provider, (root: TerraformRoot, repoRoot: string) => string[]> = {
+  aws: (root) => [...awsRouteExposure(root), ...awsStockApiExposure(root)],
+  gcp: (root) => [...gcpUrlMapExposure(root), ...gcpIngressExposure(root)],
+  azure: (root, repoRoot) => [...azureIngressExposure(root), ...azureGatewayExposure(repoRoot)],
+};
+
+// Only the public prefixes: /products*, /orders*, /customers/* (never /stock*, $default or /{proxy+}).
+const PUBLIC_AWS_ROUTE =
+  /^(GET|POST|PUT|PATCH|DELETE|ANY) \/(products|orders)(\/\{proxy\+\})?$|^(GET|ANY) \/customers\/\{proxy\+\}$/;
+
+/** HTTP API routes, from the routes local and from literal route keys, outside the public prefixes. */
+function awsRouteExposure(root: TerraformRoot): string[] {
+  const routes = evaluateValue(root.locals.routes, scopeFor(root, {})) as Record<string, Value>;
+  const problems = Object.keys(routes)
+    .filter((key) => !PUBLIC_AWS_ROUTE.test(key))
+    .map((key) => `HTTP API route "${key}" is not one of the public prefixes`);
+  for (const [name, route] of Object.entries(root.resources.aws_apigatewayv2_route ?? {})) {
+    const key = route.route_key;
+    // A key built from an expression comes from the routes local, checked above.
+    if (typeof key === 'string' && !key.includes('${') && !PUBLIC_AWS_ROUTE.test(key)) {
+      problems.push(`aws_apigatewayv2_route.${name} routes ${key}`);
+    }
+  }
+  return problems;
+}
+
+function awsStockApiExposure(root: TerraformRoot): string[] {
+  const endpoint = (
+    root.resources.aws_api_gateway_rest_api?.internal?.endpoint_configuration as Block[] | undefined
+  )?.[0];
+  return (endpoint?.types as string[] | undefined)?.includes('PRIVATE')
+    ? []
+    : ['the stock API is not PRIVATE'];
+}
+
+function gcpUrlMapExposure(root: TerraformRoot): string[] {
   const problems: string[] = [];
-  if (provider === 'aws') {
-    const scope = scopeFor(root, {});
-    const routes = evaluateValue(root.locals.routes, scope) as Record<string, Value>;
-    // Only the public prefixes: /products*, /orders*, /customers/* (never /stock*, $default or /{proxy+}).
-    const publicRoute =
-      /^(GET|POST|PUT|PATCH|DELETE|ANY) \/(products|orders)(\/\{proxy\+\})?$|^(GET|ANY) \/customers\/\{proxy\+\}$/;
-    for (const key of Object.keys(routes)) {
-      if (!publicRoute.test(key)) problems.push(`HTTP API route "${key}" is not one of the public prefixes`);
-    }
-    for (const [name, route] of Object.entries(root.resources.aws_apigatewayv2_route ?? {})) {
-      if (
-        typeof route.route_key === 'string' &&
-        !route.route_key.includes('${') &&
-        !publicRoute.test(route.route_key)
-      ) {
-        problems.push(`aws_apigatewayv2_route.${name} routes ${route.route_key}`);
-      }
-    }
-    const endpoint = (
-      root.resources.aws_api_gateway_rest_api?.internal?.endpoint_configuration as Block[] | undefined
-    )?.[0];
-    if (!(endpoint?.types as string[] | undefined)?.includes('PRIVATE'))
-      problems.push('the stock API is not PRIVATE');
-  }
-  if (provider === 'gcp') {
-    for (const [name, map] of Object.entries(root.resources.google_compute_url_map ?? {})) {
-      for (const matcher of (map.path_matcher as Block[] | undefined) ?? []) {
-        for (const rule of (matcher.path_rule as Block[] | undefined) ?? []) {
-          for (const path of (rule.paths as string[]) ?? []) {
-            if (path.startsWith('/stock') || path === '/*') problems.push(`url map ${name} routes ${path}`);
-          }
-        }
-      }
-    }
-    for (const [name, service] of Object.entries(root.resources.google_cloud_run_v2_service ?? {})) {
-      if (
-        service.ingress !== 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' &&
-        service.ingress !== 'INGRESS_TRAFFIC_INTERNAL_ONLY'
-      ) {
-        problems.push(
-          `Cloud Run service ${name} admits traffic from anywhere (ingress ${String(service.ingress)})`,
-        );
-      }
+  for (const [name, map] of Object.entries(root.resources.google_compute_url_map ?? {})) {
+    const rules = ((map.path_matcher as Block[] | undefined) ?? []).flatMap(
+      (matcher) => (matcher.path_rule as Block[] | undefined) ?? [],
+    );
+    for (const path of rules.flatMap((rule) => (rule.paths as string[]) ?? [])) {
+      if (path.startsWith('/stock') || path === '/*') problems.push(`url map ${name} routes ${path}`);
     }
   }
-  if (provider === 'azure') {
-    for (const [name, app] of Object.entries(root.resources.azurerm_container_app ?? {})) {
-      const ingress = (app.ingress as Block[] | undefined)?.[0];
-      if (name !== 'gateway' && ingress?.external_enabled !== false)
-        problems.push(`container app ${name} has external ingress`);
-    }
-    const template = readFileSync(join(repoRoot, 'deploy/azure/gateway/default.conf.template'), 'utf8');
-    if (!/location \^~ \/stock\/ \{ return 404; \}/.test(template))
-      problems.push('the gateway does not answer 404 to /stock/');
-    if (/location \/ \{[^}]*proxy_pass/.test(template)) problems.push('the gateway proxies every path');
-  }
+  return problems;
+}
+
+const INTERNAL_CLOUD_RUN_INGRESS = [
+  'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+  'INGRESS_TRAFFIC_INTERNAL_ONLY',
+];
+
+function gcpIngressExposure(root: TerraformRoot): string[] {
+  return Object.entries(root.resources.google_cloud_run_v2_service ?? {})
+    .filter(([, service]) => !INTERNAL_CLOUD_RUN_INGRESS.includes(service.ingress as string))
+    .map(
+      ([name, service]) =>
+        `Cloud Run service ${name} admits traffic from anywhere (ingress ${String(service.ingress)})`,
+    );
+}
+
+function azureIngressExposure(root: TerraformRoot): string[] {
+  return Object.entries(root.resources.azurerm_container_app ?? {})
+    .filter(
+      ([name, app]) =>
+        name !== 'gateway' && (app.ingress as Block[] | undefined)?.[0]?.external_enabled !== false,
+    )
+    .map(([name]) => `container app ${name} has external ingress`);
+}
+
+function azureGatewayExposure(repoRoot: string): string[] {
+  const template = readFileSync(join(repoRoot, 'deploy/azure/gateway/default.conf.template'), 'utf8');
+  const problems: string[] = [];
+  if (!/location \^~ \/stock\/ \{ return 404; \}/.test(template))
+    problems.push('the gateway does not answer 404 to /stock/');
+  if (/location \/ \{[^}]*proxy_pass/.test(template)) problems.push('the gateway proxies every path');
   return problems;
 }
 

@@ -226,137 +226,182 @@ export function deployedEnv(
   deployment: Deployment,
   options: EvaluationOptions & { repoRoot: string },
 ): DeployedEnv {
-  const scope = scopeFor(root, options);
-  const block = resourceBlock(root, deployment.address);
   const dockerfile = readFileSync(
     join(options.repoRoot, `services/${deployment.service}/Dockerfile`),
     'utf8',
   );
   const into: Collected = { env: {}, sources: {} };
   for (const [name, value] of Object.entries(imageEnv(dockerfile))) add(into, name, value, 'image');
-  let image: string;
-  let command: string[] | undefined;
-
-  switch (deployment.kind) {
-    case 'lambda': {
-      image = asString(evaluateValue(block.image_uri, scope));
-      add(into, 'AWS_REGION', 'eu-west-1', 'platform');
-      add(into, 'AWS_LAMBDA_FUNCTION_NAME', asString(evaluateValue(block.function_name, scope)), 'platform');
-      const variables = evaluateValue(first(block.environment).variables, scope);
-      for (const [name, value] of Object.entries(variables as Record<string, Value>)) {
-        add(into, name, asString(value), 'terraform');
-      }
-      break;
-    }
-    case 'ecs-task': {
-      const definitions = evaluateValue(block.container_definitions, scope) as Array<Record<string, Value>>;
-      const container = definitions[0]!;
-      image = asString(container.image!);
-      command = (container.command as string[] | undefined) ?? undefined;
-      for (const entry of (container.environment as Array<Record<string, Value>> | undefined) ?? []) {
-        add(into, asString(entry.name!), asString(entry.value!), 'terraform');
-      }
-      for (const entry of (container.secrets as Array<Record<string, Value>> | undefined) ?? []) {
-        // valueFrom is a Secrets Manager ARN: follow it to the secret version Terraform writes.
-        const arn = asString(entry.valueFrom!);
-        const secretName = /:secret:(.+)-AbCdEf$/.exec(arn)?.[1];
-        if (!secretName)
-          throw new Error(
-            `${deployment.address}: ${entry.name} is not from a Secrets Manager secret of this root`,
-          );
-        const [versionName, version] = referringResource(
-          root,
-          'aws_secretsmanager_secret_version',
-          'secret_id',
-          `aws_secretsmanager_secret.${secretName}`,
-        );
-        add(
-          into,
-          asString(entry.name!),
-          asString(evaluateValue(version.secret_string, scope)),
-          `secret aws_secretsmanager_secret_version.${versionName}`,
-        );
-      }
-      break;
-    }
-    case 'cloud-run-service':
-    case 'cloud-run-job': {
-      const template = first(block.template);
-      const container = first(
-        deployment.kind === 'cloud-run-job' ? first(template.template).containers : template.containers,
-      );
-      image = asString(evaluateValue(container.image, scope));
-      if (container.command) {
-        command = [
-          ...(evaluateValue(container.command, scope) as string[]),
-          ...((evaluateValue(container.args ?? [], scope) as string[]) ?? []),
-        ];
-      }
-      add(into, 'PORT', '8080', 'platform');
-      add(into, 'K_SERVICE', asString(evaluateValue(block.name, scope)), 'platform');
-      for (const env of plainEnvBlocks(container, scope, into)) {
-        const name = asString(evaluateValue(env.name, scope));
-        if ('value' in env) {
-          add(into, name, asString(evaluateValue(env.value, scope)), 'terraform');
-          continue;
-        }
-        const ref = first(first(env.value_source).secret_key_ref);
-        const secret = referencedResource(ref.secret, 'google_secret_manager_secret');
-        const [versionName, version] = referringResource(
-          root,
-          'google_secret_manager_secret_version',
-          'secret',
-          secret,
-        );
-        add(
-          into,
-          name,
-          asString(evaluateValue(version.secret_data, scope)),
-          `secret google_secret_manager_secret_version.${versionName}`,
-        );
-      }
-      break;
-    }
-    case 'container-app':
-    case 'container-app-job': {
-      const container = first(first(block.template).container);
-      image = asString(evaluateValue(container.image, scope));
-      if (container.command) {
-        command = [
-          ...(evaluateValue(container.command, scope) as string[]),
-          ...((evaluateValue(container.args ?? [], scope) as string[]) ?? []),
-        ];
-      }
-      const secrets = new Map(
-        ((block.secret as Block[] | undefined) ?? []).map((secret) => [
-          asString(evaluateValue(secret.name, scope)),
-          secret,
-        ]),
-      );
-      for (const env of plainEnvBlocks(container, scope, into)) {
-        const name = asString(evaluateValue(env.name, scope));
-        if ('value' in env) {
-          add(into, name, asString(evaluateValue(env.value, scope)), 'terraform');
-          continue;
-        }
-        const secretName = asString(evaluateValue(env.secret_name, scope));
-        const secret = secrets.get(secretName);
-        if (!secret)
-          throw new Error(
-            `${deployment.address}: env ${name} names secret "${secretName}", not declared on the app`,
-          );
-        const vaultSecret = referencedResource(secret.key_vault_secret_id, 'azurerm_key_vault_secret');
-        add(
-          into,
-          name,
-          asString(evaluateValue(resourceBlock(root, vaultSecret).value, scope)),
-          `secret ${vaultSecret}`,
-        );
-      }
-      break;
-    }
-  }
+  const reading: Reading = {
+    root,
+    deployment,
+    block: resourceBlock(root, deployment.address),
+    scope: scopeFor(root, options),
+    into,
+  };
+  // The image's variables go in first: the compute resource's own settings override them, as at run time.
+  const { image, command } = readCompute[deployment.kind](reading);
   return { ...into, image, ...(command && { command }) };
+}
+
+/** One compute resource being read: what each kind's reader needs, and where it adds variables. */
+interface Reading {
+  root: TerraformRoot;
+  deployment: Deployment;
+  block: Block;
+  scope: ReturnType<typeof scopeFor>;
+  into: Collected;
+}
+
+interface Launch {
+  image: string;
+  command?: string[];
+}
+
+/** Each kind of compute resource writes its image, command and environment its own way. */
+const readCompute: Record<Kind, (reading: Reading) => Launch> = {
+  lambda: lambdaLaunch,
+  'ecs-task': ecsTaskLaunch,
+  'cloud-run-service': cloudRunLaunch,
+  'cloud-run-job': cloudRunLaunch,
+  'container-app': containerAppLaunch,
+  'container-app-job': containerAppLaunch,
+};
+
+function lambdaLaunch({ block, scope, into }: Reading): Launch {
+  const launch = { image: asString(evaluateValue(block.image_uri, scope)) };
+  add(into, 'AWS_REGION', 'eu-west-1', 'platform');
+  add(into, 'AWS_LAMBDA_FUNCTION_NAME', asString(evaluateValue(block.function_name, scope)), 'platform');
+  const variables = evaluateValue(first(block.environment).variables, scope);
+  for (const [name, value] of Object.entries(variables as Record<string, Value>)) {
+    add(into, name, asString(value), 'terraform');
+  }
+  return launch;
+}
+
+function ecsTaskLaunch(reading: Reading): Launch {
+  const { block, scope, into } = reading;
+  const definitions = evaluateValue(block.container_definitions, scope) as Array<Record<string, Value>>;
+  const container = definitions[0]!;
+  const launch = {
+    image: asString(container.image!),
+    command: (container.command as string[] | undefined) ?? undefined,
+  };
+  for (const entry of (container.environment as Array<Record<string, Value>> | undefined) ?? []) {
+    add(into, asString(entry.name!), asString(entry.value!), 'terraform');
+  }
+  for (const entry of (container.secrets as Array<Record<string, Value>> | undefined) ?? []) {
+    addEcsSecret(reading, entry);
+  }
+  return launch;
+}
+
+/** valueFrom is a Secrets Manager ARN: follow it to the secret version Terraform writes. */
+function addEcsSecret({ root, deployment, scope, into }: Reading, entry: Record<string, Value>): void {
+  const arn = asString(entry.valueFrom!);
+  const secretName = /:secret:(.+)-AbCdEf$/.exec(arn)?.[1];
+  if (!secretName)
+    throw new Error(`${deployment.address}: ${entry.name} is not from a Secrets Manager secret of this root`);
+  const [versionName, version] = referringResource(
+    root,
+    'aws_secretsmanager_secret_version',
+    'secret_id',
+    `aws_secretsmanager_secret.${secretName}`,
+  );
+  add(
+    into,
+    asString(entry.name!),
+    asString(evaluateValue(version.secret_string, scope)),
+    `secret aws_secretsmanager_secret_version.${versionName}`,
+  );
+}
+
+/** command followed by args, when the container overrides the image's command. */
+function containerCommand(container: Block, scope: ReturnType<typeof scopeFor>): string[] | undefined {
+  if (!container.command) return undefined;
+  return [
+    ...(evaluateValue(container.command, scope) as string[]),
+    ...((evaluateValue(container.args ?? [], scope) as string[]) ?? []),
+  ];
+}
+
+function cloudRunLaunch(reading: Reading): Launch {
+  const { root, deployment, block, scope, into } = reading;
+  const template = first(block.template);
+  const container = first(
+    deployment.kind === 'cloud-run-job' ? first(template.template).containers : template.containers,
+  );
+  const launch = {
+    image: asString(evaluateValue(container.image, scope)),
+    command: containerCommand(container, scope),
+  };
+  add(into, 'PORT', '8080', 'platform');
+  add(into, 'K_SERVICE', asString(evaluateValue(block.name, scope)), 'platform');
+  for (const env of plainEnvBlocks(container, scope, into)) {
+    const name = asString(evaluateValue(env.name, scope));
+    if ('value' in env) {
+      add(into, name, asString(evaluateValue(env.value, scope)), 'terraform');
+      continue;
+    }
+    const ref = first(first(env.value_source).secret_key_ref);
+    const secret = referencedResource(ref.secret, 'google_secret_manager_secret');
+    const [versionName, version] = referringResource(
+      root,
+      'google_secret_manager_secret_version',
+      'secret',
+      secret,
+    );
+    add(
+      into,
+      name,
+      asString(evaluateValue(version.secret_data, scope)),
+      `secret google_secret_manager_secret_version.${versionName}`,
+    );
+  }
+  return launch;
+}
+
+function containerAppLaunch(reading: Reading): Launch {
+  const { block, scope, into } = reading;
+  const container = first(first(block.template).container);
+  const launch = {
+    image: asString(evaluateValue(container.image, scope)),
+    command: containerCommand(container, scope),
+  };
+  const secrets = new Map(
+    ((block.secret as Block[] | undefined) ?? []).map((secret) => [
+      asString(evaluateValue(secret.name, scope)),
+      secret,
+    ]),
+  );
+  for (const env of plainEnvBlocks(container, scope, into)) {
+    const name = asString(evaluateValue(env.name, scope));
+    if ('value' in env) add(into, name, asString(evaluateValue(env.value, scope)), 'terraform');
+    else addContainerAppSecret(reading, secrets, env, name);
+  }
+  return launch;
+}
+
+/** An env entry naming one of the app's secrets, which holds a Key Vault secret's id. */
+function addContainerAppSecret(
+  { root, deployment, scope, into }: Reading,
+  secrets: Map<string, Block>,
+  env: Block,
+  name: string,
+): void {
+  const secretName = asString(evaluateValue(env.secret_name, scope));
+  const secret = secrets.get(secretName);
+  if (!secret)
+    throw new Error(
+      `${deployment.address}: env ${name} names secret "${secretName}", not declared on the app`,
+    );
+  const vaultSecret = referencedResource(secret.key_vault_secret_id, 'azurerm_key_vault_secret');
+  add(
+    into,
+    name,
+    asString(evaluateValue(resourceBlock(root, vaultSecret).value, scope)),
+    `secret ${vaultSecret}`,
+  );
 }
 
 /** The service whose image a compute resource runs (by repository name), or undefined (another image or a zip). */
