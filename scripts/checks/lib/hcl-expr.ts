@@ -242,26 +242,32 @@ class Parser {
         node = { type: 'index', target: node, index: { type: 'lit', value: token.value } };
       } else if (this.#isOp('[*]') || this.#isOp('.*')) {
         this.#at++;
-        const rest: Array<{ attr?: string; index?: Node }> = [];
-        for (;;) {
-          if (this.#isOp('.') && this.#peek(1).kind === 'ident') {
-            this.#at++;
-            rest.push({ attr: this.#ident() });
-          } else if (this.#isOp('[')) {
-            this.#at++;
-            const index = this.expression();
-            this.#take(']');
-            rest.push({ index });
-          } else break;
-        }
-        node = { type: 'splat', target: node, rest };
+        node = { type: 'splat', target: node, rest: this.#splatSteps() };
       } else if (this.#isOp('[')) {
-        this.#at++;
-        const index = this.expression();
-        this.#take(']');
-        node = { type: 'index', target: node, index };
+        node = { type: 'index', target: node, index: this.#bracketed() };
       } else return node;
     }
+  }
+
+  /** The `.name` and `[index]` steps after a splat, applied to each element. */
+  #splatSteps(): Array<{ attr?: string; index?: Node }> {
+    const rest: Array<{ attr?: string; index?: Node }> = [];
+    for (;;) {
+      if (this.#isOp('.') && this.#peek(1).kind === 'ident') {
+        this.#at++;
+        rest.push({ attr: this.#ident() });
+      } else if (this.#isOp('[')) {
+        rest.push({ index: this.#bracketed() });
+      } else return rest;
+    }
+  }
+
+  /** `[expression]`, at its opening bracket. */
+  #bracketed(): Node {
+    this.#take('[');
+    const index = this.expression();
+    this.#take(']');
+    return index;
   }
 
   #primary(): Node {
@@ -276,26 +282,7 @@ class Parser {
     }
     if (token.kind === 'ident') {
       this.#at++;
-      if (token.value === 'true' || token.value === 'false')
-        return { type: 'lit', value: token.value === 'true' };
-      if (token.value === 'null') return { type: 'lit', value: null };
-      if (this.#isOp('(')) {
-        this.#at++;
-        const args: Node[] = [];
-        let expand = false;
-        while (!this.#isOp(')')) {
-          args.push(this.expression());
-          if (this.#isOp('...')) {
-            this.#at++;
-            expand = true;
-          }
-          if (this.#isOp(',')) this.#at++;
-          else break;
-        }
-        this.#take(')');
-        return { type: 'call', name: token.value, args, expand };
-      }
-      return { type: 'root', name: token.value };
+      return this.#named(token.value);
     }
     if (this.#isOp('(')) {
       this.#at++;
@@ -306,6 +293,32 @@ class Parser {
     if (this.#isOp('[')) return this.#tuple();
     if (this.#isOp('{')) return this.#object();
     return this.#fail('unexpected token');
+  }
+
+  /** After an identifier: a keyword literal, a function call, or a root reference. */
+  #named(name: string): Node {
+    if (name === 'true' || name === 'false') return { type: 'lit', value: name === 'true' };
+    if (name === 'null') return { type: 'lit', value: null };
+    if (this.#isOp('(')) return this.#call(name);
+    return { type: 'root', name };
+  }
+
+  /** `name(arg, …)`, at the opening parenthesis; a trailing `...` expands the last argument. */
+  #call(name: string): Node {
+    this.#take('(');
+    const args: Node[] = [];
+    let expand = false;
+    while (!this.#isOp(')')) {
+      args.push(this.expression());
+      if (this.#isOp('...')) {
+        this.#at++;
+        expand = true;
+      }
+      if (this.#isOp(',')) this.#at++;
+      else break;
+    }
+    this.#take(')');
+    return { type: 'call', name, args, expand };
   }
 
   #forHeader(): { keyVar?: string; valueVar: string; collection: Node } {
@@ -489,71 +502,24 @@ export function evaluate(node: Node, scope: Scope): Value {
   switch (node.type) {
     case 'lit':
       return node.value;
-    case 'template': {
-      if (node.parts.length === 1 && typeof node.parts[0] !== 'string')
-        return evaluate(node.parts[0]!, scope);
-      return node.parts
-        .map((part) => (typeof part === 'string' ? part : str(evaluate(part, scope))))
-        .join('');
-    }
+    case 'template':
+      return evaluateTemplate(node, scope);
     case 'root':
       return scope.root(node.name);
     case 'attr':
       return attrOf(evaluate(node.target, scope), node.name);
     case 'index':
       return indexOf(evaluate(node.target, scope), evaluate(node.index, scope));
-    case 'splat': {
-      const target = evaluate(node.target, scope);
-      const list = Array.isArray(target) ? target : target === null ? [] : [target];
-      return list.map((item) =>
-        node.rest.reduce<Value>(
-          (value, step) =>
-            step.attr === undefined ? indexOf(value, evaluate(step.index!, scope)) : attrOf(value, step.attr),
-          item,
-        ),
-      );
-    }
-    case 'call': {
-      const fn = functions[node.name];
-      if (!fn) throw new Unknown(`function ${node.name}() is not supported by the checker`);
-      let args = node.args.map((arg) => evaluate(arg, scope));
-      if (node.expand) args = [...args.slice(0, -1), ...(args.at(-1) as Value[])];
-      return fn(...args);
-    }
+    case 'splat':
+      return evaluateSplat(node, scope);
+    case 'call':
+      return evaluateCall(node, scope);
     case 'unary': {
       const operand = evaluate(node.operand, scope);
       return node.op === '!' ? !truthy(operand) : -num(operand);
     }
-    case 'binary': {
-      const left = evaluate(node.left, scope);
-      if (node.op === '&&') return truthy(left) && truthy(evaluate(node.right, scope));
-      if (node.op === '||') return truthy(left) || truthy(evaluate(node.right, scope));
-      const right = evaluate(node.right, scope);
-      switch (node.op) {
-        case '==':
-          return JSON.stringify(left) === JSON.stringify(right);
-        case '!=':
-          return JSON.stringify(left) !== JSON.stringify(right);
-        case '<':
-          return num(left) < num(right);
-        case '>':
-          return num(left) > num(right);
-        case '<=':
-          return num(left) <= num(right);
-        case '>=':
-          return num(left) >= num(right);
-        case '+':
-          return num(left) + num(right);
-        case '-':
-          return num(left) - num(right);
-        case '*':
-          return num(left) * num(right);
-        case '/':
-          return num(left) / num(right);
-        default:
-          return num(left) % num(right);
-      }
-    }
+    case 'binary':
+      return evaluateBinary(node, scope);
     case 'cond':
       return truthy(evaluate(node.test, scope)) ? evaluate(node.then, scope) : evaluate(node.else, scope);
     case 'tuple':
@@ -562,24 +528,81 @@ export function evaluate(node: Node, scope: Scope): Value {
       return Object.fromEntries(
         node.entries.map(({ key, value }) => [str(evaluate(key, scope)), evaluate(value, scope)]),
       );
-    case 'for': {
-      const collection = evaluate(node.collection, scope);
-      const entries: Array<[Value, Value]> = Array.isArray(collection)
-        ? collection.map((value, index) => [index, value])
-        : Object.entries(collection as Record<string, Value>);
-      const out: Array<[Value, Value]> = [];
-      for (const [key, value] of entries) {
-        const inner: Scope = {
-          root: (name) => (name === node.valueVar ? value : name === node.keyVar ? key : scope.root(name)),
-        };
-        if (node.cond && !truthy(evaluate(node.cond, inner))) continue;
-        out.push([node.key ? evaluate(node.key, inner) : null, evaluate(node.value, inner)]);
-      }
-      return node.object
-        ? Object.fromEntries(out.map(([key, value]) => [str(key), value]))
-        : out.map(([, value]) => value);
-    }
+    case 'for':
+      return evaluateFor(node, scope);
   }
+}
+
+type NodeOf<T extends Node['type']> = Extract<Node, { type: T }>;
+
+/** A template that is one interpolation alone keeps its value's type, as in Terraform. */
+function evaluateTemplate(node: NodeOf<'template'>, scope: Scope): Value {
+  if (node.parts.length === 1 && typeof node.parts[0] !== 'string') return evaluate(node.parts[0]!, scope);
+  return node.parts.map((part) => (typeof part === 'string' ? part : str(evaluate(part, scope)))).join('');
+}
+
+/** A splat over null is empty and over a single value is that value as a one-element list. */
+function evaluateSplat(node: NodeOf<'splat'>, scope: Scope): Value {
+  const target = evaluate(node.target, scope);
+  const list = Array.isArray(target) ? target : target === null ? [] : [target];
+  return list.map((item) =>
+    node.rest.reduce<Value>(
+      (value, step) =>
+        step.attr === undefined ? indexOf(value, evaluate(step.index!, scope)) : attrOf(value, step.attr),
+      item,
+    ),
+  );
+}
+
+function evaluateCall(node: NodeOf<'call'>, scope: Scope): Value {
+  const fn = functions[node.name];
+  if (!fn) throw new Unknown(`function ${node.name}() is not supported by the checker`);
+  let args = node.args.map((arg) => evaluate(arg, scope));
+  if (node.expand) args = [...args.slice(0, -1), ...(args.at(-1) as Value[])];
+  return fn(...args);
+}
+
+/** The operators that evaluate both sides; `%` is the one left (the parser knows no others). */
+const BINARY: Record<string, (left: Value, right: Value) => Value> = {
+  '==': (left, right) => JSON.stringify(left) === JSON.stringify(right),
+  '!=': (left, right) => JSON.stringify(left) !== JSON.stringify(right),
+  '<': (left, right) => num(left) < num(right),
+  '>': (left, right) => num(left) > num(right),
+  '<=': (left, right) => num(left) <= num(right),
+  '>=': (left, right) => num(left) >= num(right),
+  '+': (left, right) => num(left) + num(right),
+  '-': (left, right) => num(left) - num(right),
+  '*': (left, right) => num(left) * num(right),
+  '/': (left, right) => num(left) / num(right),
+};
+
+const remainder = (left: Value, right: Value): Value => num(left) % num(right);
+
+function evaluateBinary(node: NodeOf<'binary'>, scope: Scope): Value {
+  const left = evaluate(node.left, scope);
+  // && and || short-circuit: the right side is evaluated only when it decides.
+  if (node.op === '&&') return truthy(left) && truthy(evaluate(node.right, scope));
+  if (node.op === '||') return truthy(left) || truthy(evaluate(node.right, scope));
+  return (BINARY[node.op] ?? remainder)(left, evaluate(node.right, scope));
+}
+
+/** `[for k, v in c : value if cond]` and `{for k, v in c : key => value if cond}`. */
+function evaluateFor(node: NodeOf<'for'>, scope: Scope): Value {
+  const collection = evaluate(node.collection, scope);
+  const entries: Array<[Value, Value]> = Array.isArray(collection)
+    ? collection.map((value, index) => [index, value])
+    : Object.entries(collection as Record<string, Value>);
+  const out: Array<[Value, Value]> = [];
+  for (const [key, value] of entries) {
+    const inner: Scope = {
+      root: (name) => (name === node.valueVar ? value : name === node.keyVar ? key : scope.root(name)),
+    };
+    if (node.cond && !truthy(evaluate(node.cond, inner))) continue;
+    out.push([node.key ? evaluate(node.key, inner) : null, evaluate(node.value, inner)]);
+  }
+  return node.object
+    ? Object.fromEntries(out.map(([key, value]) => [str(key), value]))
+    : out.map(([, value]) => value);
 }
 
 /** Evaluates a value as hcl2json produced it: strings may hold templates, lists and maps recurse. */

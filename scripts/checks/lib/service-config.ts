@@ -57,43 +57,64 @@ export function checkDeployment(
   deployed: DeployedEnv,
   config: ServiceConfig = serviceConfigs[deployment.service],
 ): string[] {
-  const { env, sources } = deployed;
-  const problems: string[] = [];
-  for (const name of requiredVariables(config.schema)) {
-    if (env[name] === undefined || env[name] === '')
-      problems.push(`${name} is required by the schema and not set`);
-  }
-  let loaded: Record<string, unknown> | undefined;
+  return [
+    ...schemaProblems(deployment, deployed.env, config),
+    // What the deployment is for.
+    ...launchProblems(deployment, deployed),
+    ...storeProblems(deployment, deployed),
+    ...(deployment.role === 'server' ? serverProblems(deployment, deployed) : []),
+  ];
+}
+
+/** Required variables unset, and what the service's own loaders (config, then auth settings) refuse. */
+function schemaProblems(
+  deployment: Deployment,
+  env: Record<string, string>,
+  config: ServiceConfig,
+): string[] {
+  const problems = requiredVariables(config.schema)
+    .filter((name) => env[name] === undefined || env[name] === '')
+    .map((name) => `${name} is required by the schema and not set`);
+  let loaded: Record<string, unknown>;
   try {
     loaded = config.load(env);
   } catch (error) {
-    problems.push(...problemsOf(error).map((problem) => `config: ${problem}`));
+    return [...problems, ...problemsOf(error).map((problem) => `config: ${problem}`)];
   }
-  if (loaded && deployment.role === 'server') {
+  if (deployment.role === 'server') {
     try {
       authSettingsFromConfig(loaded as AuthConfig);
     } catch (error) {
       problems.push(...problemsOf(error).map((problem) => `auth: ${problem}`));
     }
   }
+  return problems;
+}
 
-  // What the deployment is for.
+/** Production mode, the service's own image, and the command its role runs. */
+function launchProblems(deployment: Deployment, { env, image, command: argv }: DeployedEnv): string[] {
+  const problems: string[] = [];
   if (env.NODE_ENV !== 'production') problems.push(`NODE_ENV is ${env.NODE_ENV ?? 'unset'}, not production`);
-  if (!/\/(products|orders):/.test(deployed.image) || !deployed.image.includes(`/${deployment.service}:`)) {
-    problems.push(`runs image ${deployed.image}, not the ${deployment.service} image`);
+  if (!/\/(products|orders):/.test(image) || !image.includes(`/${deployment.service}:`)) {
+    problems.push(`runs image ${image}, not the ${deployment.service} image`);
   }
-  const command = deployed.command?.join(' ');
+  const command = argv?.join(' ');
   if (deployment.role === 'migrate' && !/^node (.* )?dist\/migrate\.mjs\b/.test(command ?? '')) {
     problems.push(`runs "${command ?? 'the image CMD'}", not node dist/migrate.mjs`);
   }
   if (deployment.role === 'server' && command !== undefined) {
     problems.push(`overrides the image CMD with "${command}"`);
   }
+  return problems;
+}
+
+/** The store each cloud gives the service, and its address. */
+function storeProblems(deployment: Deployment, { env, sources }: DeployedEnv): string[] {
+  const problems: string[] = [];
   const store = deployment.service === 'orders' ? env.ORDERS_STORE : 'sql';
-  if (deployment.service === 'orders' && store !== ordersStoreOf[deployment.provider]) {
-    problems.push(
-      `ORDERS_STORE is ${store ?? 'unset'}; on ${deployment.provider} it is ${ordersStoreOf[deployment.provider]}`,
-    );
+  const expected = ordersStoreOf[deployment.provider];
+  if (deployment.service === 'orders' && store !== expected) {
+    problems.push(`ORDERS_STORE is ${store ?? 'unset'}; on ${deployment.provider} it is ${expected}`);
   }
   if (store === 'sql') {
     const scheme = deployment.service === 'products' ? 'mysql' : 'postgresql';
@@ -101,23 +122,28 @@ export function checkDeployment(
   } else if (sources.DYNAMODB_TABLE !== 'terraform') {
     problems.push('DYNAMODB_TABLE is not set from the Terraform table');
   }
-  if (deployment.role === 'server') {
-    if (env.SERVICE_NAME !== deployment.service)
-      problems.push(`SERVICE_NAME is ${env.SERVICE_NAME ?? 'unset'}, not ${deployment.service}`);
-    if (env.AUTH_PROVIDER !== authProviderOf[deployment.provider]) {
-      problems.push(
-        `AUTH_PROVIDER is ${env.AUTH_PROVIDER ?? 'unset'}; on ${deployment.provider} it is ${authProviderOf[deployment.provider]}`,
-      );
-    }
-    // Products takes the orders service's calls only when it can verify its tokens.
-    if (!env.SERVICE_TOKEN_SECRET)
-      problems.push('SERVICE_TOKEN_SECRET is not set: service tokens would be refused');
-    if (deployment.service === 'orders' && sources.PRODUCTS_URL !== 'terraform') {
-      problems.push('PRODUCTS_URL is not set (the default points at localhost)');
-    }
-    if (deployment.service === 'products' && sources.DEFAULT_TENANT !== 'terraform') {
-      problems.push('DEFAULT_TENANT is not set: anonymous visitors would see the built-in "demo" store');
-    }
+  return problems;
+}
+
+/** What only the HTTP service needs: its name, the cloud's identity provider, and the calls it makes or takes. */
+function serverProblems(deployment: Deployment, { env, sources }: DeployedEnv): string[] {
+  const problems: string[] = [];
+  if (env.SERVICE_NAME !== deployment.service)
+    problems.push(`SERVICE_NAME is ${env.SERVICE_NAME ?? 'unset'}, not ${deployment.service}`);
+  const authProvider = authProviderOf[deployment.provider];
+  if (env.AUTH_PROVIDER !== authProvider) {
+    problems.push(
+      `AUTH_PROVIDER is ${env.AUTH_PROVIDER ?? 'unset'}; on ${deployment.provider} it is ${authProvider}`,
+    );
+  }
+  // Products takes the orders service's calls only when it can verify its tokens.
+  if (!env.SERVICE_TOKEN_SECRET)
+    problems.push('SERVICE_TOKEN_SECRET is not set: service tokens would be refused');
+  if (deployment.service === 'orders' && sources.PRODUCTS_URL !== 'terraform') {
+    problems.push('PRODUCTS_URL is not set (the default points at localhost)');
+  }
+  if (deployment.service === 'products' && sources.DEFAULT_TENANT !== 'terraform') {
+    problems.push('DEFAULT_TENANT is not set: anonymous visitors would see the built-in "demo" store');
   }
   return problems;
 }

@@ -62,41 +62,61 @@ export async function loadRoot(dir: string): Promise<TerraformRoot> {
   };
   const failures: Array<{ file: string; message: string }> = [];
   const duplicates: string[] = [];
-  const put = <T>(into: Record<string, T>, key: string, value: T, what: string) => {
-    if (key in into) duplicates.push(`${what} "${key}" is declared twice`);
-    into[key] = value;
-  };
   for (const file of files) {
-    let parsed: Parsed;
-    try {
-      parsed = await parseHcl(join(dir, file), readFileSync(join(dir, file), 'utf8'));
-    } catch (error) {
-      failures.push({ file, message: String((error as Error).message ?? error) });
-      continue;
-    }
-    for (const [name, [block]] of Object.entries(parsed.variable ?? {}))
-      put(root.variables, name, block!, 'variable');
-    for (const block of parsed.locals ?? []) {
-      for (const [name, value] of Object.entries(block)) put(root.locals, name, value, 'local');
-    }
-    for (const [type, byName] of Object.entries(parsed.resource ?? {})) {
-      root.resources[type] ??= {};
-      for (const [name, [block]] of Object.entries(byName))
-        put(root.resources[type], name, block!, `resource ${type}`);
-    }
-    for (const [type, byName] of Object.entries(parsed.data ?? {})) {
-      root.data[type] ??= {};
-      for (const [name, [block]] of Object.entries(byName))
-        put(root.data[type], name, block!, `data ${type}`);
-    }
-    for (const [name, [block]] of Object.entries(parsed.output ?? {}))
-      put(root.outputs, name, block!, 'output');
-    for (const blocks of Object.values(parsed.provider ?? {})) root.settings.push(...blocks);
-    root.settings.push(...(parsed.terraform ?? []));
+    const parsed = await parseFile(dir, file, failures);
+    if (parsed) mergeFile(root, parsed, duplicates);
   }
   if (failures.length) throw new TerraformParseError(failures);
   if (duplicates.length) throw new Error(`${dir}: ${duplicates.join('; ')}`);
   return root;
+}
+
+/** One file parsed, or undefined with its parser's message added to `failures`. */
+async function parseFile(
+  dir: string,
+  file: string,
+  failures: Array<{ file: string; message: string }>,
+): Promise<Parsed | undefined> {
+  try {
+    return await parseHcl(join(dir, file), readFileSync(join(dir, file), 'utf8'));
+  } catch (error) {
+    failures.push({ file, message: String((error as Error).message ?? error) });
+    return undefined;
+  }
+}
+
+/** Adds one file's declarations to the root; a name declared twice (in any files) goes to `duplicates`. */
+function mergeFile(root: TerraformRoot, parsed: Parsed, duplicates: string[]): void {
+  mergeBlocks(root.variables, parsed.variable, 'variable', duplicates);
+  for (const block of parsed.locals ?? []) {
+    for (const [name, value] of Object.entries(block)) put(root.locals, name, value, 'local', duplicates);
+  }
+  for (const [type, byName] of Object.entries(parsed.resource ?? {})) {
+    root.resources[type] ??= {};
+    mergeBlocks(root.resources[type], byName, `resource ${type}`, duplicates);
+  }
+  for (const [type, byName] of Object.entries(parsed.data ?? {})) {
+    root.data[type] ??= {};
+    mergeBlocks(root.data[type], byName, `data ${type}`, duplicates);
+  }
+  mergeBlocks(root.outputs, parsed.output, 'output', duplicates);
+  for (const blocks of Object.values(parsed.provider ?? {})) root.settings.push(...blocks);
+  root.settings.push(...(parsed.terraform ?? []));
+}
+
+/** hcl2json gives each labelled block as a one-element list. */
+function mergeBlocks(
+  into: Record<string, Block>,
+  byName: Record<string, Block[]> | undefined,
+  what: string,
+  duplicates: string[],
+): void {
+  for (const [name, [block]] of Object.entries(byName ?? {})) put(into, name, block!, what, duplicates);
+}
+
+function put<T>(into: Record<string, T>, key: string, value: T, what: string, duplicates: string[]): void {
+  if (key in into) duplicates.push(`${what} "${key}" is declared twice`);
+  into[key] = value;
 }
 
 // --- references
@@ -207,25 +227,35 @@ export function dependsOnSecret(
     const key = `${ref.kind}:${ref.type ?? ''}.${ref.name}.${ref.attr ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    if (ref.kind === 'var' && root.variables[ref.name]?.sensitive === true)
-      return `var.${ref.name} (sensitive)`;
-    if (ref.kind === 'local' && ref.name in root.locals) {
-      const via = dependsOnSecret(root, root.locals[ref.name], seen);
-      if (via) return `local.${ref.name} <- ${via}`;
-    }
-    if (ref.kind === 'resource') {
-      if (ref.type === 'random_password') return `random_password.${ref.name}`;
-      if (ref.attr && (secretAttributes.has(ref.attr) || secretAttributes.has(`${ref.attr}:${ref.type}`))) {
-        return `${ref.type}.${ref.name}.${ref.attr}`;
-      }
-      const block = root.resources[ref.type!]?.[ref.name];
-      if (block && ref.attr && ref.attr in block) {
-        const via = dependsOnSecret(root, block[ref.attr], seen);
-        if (via) return `${ref.type}.${ref.name}.${ref.attr} <- ${via}`;
-      }
-    }
+    const via = secretBehind(root, ref, seen);
+    if (via) return via;
   }
   return undefined;
+}
+
+/** The secret one reference leads to, directly or through what it refers to (seen stops cycles). */
+function secretBehind(root: TerraformRoot, ref: Reference, seen: Set<string>): string | undefined {
+  if (ref.kind === 'var') {
+    return root.variables[ref.name]?.sensitive === true ? `var.${ref.name} (sensitive)` : undefined;
+  }
+  if (ref.kind === 'local') {
+    if (!(ref.name in root.locals)) return undefined;
+    const via = dependsOnSecret(root, root.locals[ref.name], seen);
+    return via && `local.${ref.name} <- ${via}`;
+  }
+  return ref.kind === 'resource' ? secretInResource(root, ref, seen) : undefined;
+}
+
+function secretInResource(root: TerraformRoot, ref: Reference, seen: Set<string>): string | undefined {
+  if (ref.type === 'random_password') return `random_password.${ref.name}`;
+  if (!ref.attr) return undefined;
+  if (secretAttributes.has(ref.attr) || secretAttributes.has(`${ref.attr}:${ref.type}`)) {
+    return `${ref.type}.${ref.name}.${ref.attr}`;
+  }
+  const block = root.resources[ref.type!]?.[ref.name];
+  if (!block || !(ref.attr in block)) return undefined;
+  const via = dependsOnSecret(root, block[ref.attr], seen);
+  return via && `${ref.type}.${ref.name}.${ref.attr} <- ${via}`;
 }
 
 /** Outputs whose value carries a secret (sensitive or not: a secret does not belong in outputs). */
