@@ -1,8 +1,7 @@
 import type { MikroORM, Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { productsMigrations } from '@shop/database/products';
 import type { Logger } from '@shop/platform';
-import { openSqlOrm, type SqlEngine, sqlTargetOf } from '@shop/platform/sql';
+import { openSqlOrm, type SqlEngine } from '@shop/platform/sql';
 import { entities } from './entities.ts';
 
 export type Engine = SqlEngine;
@@ -93,7 +92,7 @@ export interface OpenDatabaseOptions {
 
 /**
  * Starts MikroORM on the engine DATABASE_URL names (`openSqlOrm`: that driver only, bounded pool waits)
- * with the products entities and migrations.
+ * with the products entities (the migrations are configured by the runner, `migrations.ts`).
  */
 export async function openDatabase({
   url,
@@ -104,14 +103,6 @@ export async function openDatabase({
   const log = logger.child({ component: 'orm' });
   const own: Partial<Options> = {
     entities,
-    migrations: {
-      migrationsList: productsMigrations[sqlTargetOf(url).engine],
-      tableName: 'products_schema_migrations',
-      snapshot: false,
-      snapshotOnMigrate: false,
-      silent: true,
-      allOrNothing: true,
-    },
     pool: { idleTimeoutMillis: 30_000 },
     ensureDatabase: false,
     allowGlobalContext: false,
