@@ -21,8 +21,6 @@ export const OrdersConfigSchema = Type.Object({
     default: 'sqlite:.data/orders.sqlite',
     description: 'sqlite:<path> | mysql://user:pass@host:3306/db | postgresql://user:pass@host:5432/db',
   }),
-  /** Where the versioned SQL migrations are (`<dir>/<engine>/V*.sql`); the repository's database/orders by default. */
-  MIGRATIONS_DIR: Type.Optional(Type.String({ minLength: 1 })),
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   /** Longest wait for a pooled (or new) connection before answering 503, instead of queueing until REQUEST_TIMEOUT_MS. */
   DB_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 5000 }),

@@ -23,7 +23,6 @@ describe.each(storeTargets())('OrderStore contract on $engine', (target) => {
       ORDERS_STORE: provisioned.env.ORDERS_STORE as 'sql' | 'dynamodb',
       DATABASE_URL: provisioned.env.DATABASE_URL ?? 'sqlite::memory:',
       DB_POOL_MAX: 8,
-      MIGRATIONS_DIR: undefined,
       DYNAMODB_TABLE: provisioned.env.DYNAMODB_TABLE ?? 'orders',
       DYNAMODB_ENDPOINT: provisioned.env.DYNAMODB_ENDPOINT,
       AWS_REGION: 'us-east-1',

@@ -7,7 +7,6 @@ export type StoreConfig = Pick<
   | 'ORDERS_STORE'
   | 'DATABASE_URL'
   | 'DB_POOL_MAX'
-  | 'MIGRATIONS_DIR'
   | 'DYNAMODB_TABLE'
   | 'DYNAMODB_ENDPOINT'
   | 'AWS_REGION'
@@ -48,7 +47,7 @@ export async function openOrderStore(
   ]);
   const db = await openSqlDatabase(config.DATABASE_URL, config.DB_POOL_MAX, config.DB_ACQUIRE_TIMEOUT_MS);
   try {
-    if (options.migrate) await migrateSql(db, logger, config.MIGRATIONS_DIR);
+    if (options.migrate) await migrateSql(db, logger);
   } catch (error) {
     await db.close();
     throw error;

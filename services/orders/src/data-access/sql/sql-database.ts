@@ -1,3 +1,4 @@
+import type { MikroORM } from '@mikro-orm/core';
 import { openSqlOrm, type SqlEngine } from '@shop/platform/sql';
 
 export type { SqlEngine };
@@ -17,6 +18,8 @@ type Row = Record<string, unknown>;
  */
 export interface SqlDatabase {
   readonly engine: SqlEngine;
+  /** The ORM underneath, for the migration runner. */
+  readonly orm: MikroORM;
   all(sql: string, params?: readonly unknown[], trx?: Transaction): Promise<Row[]>;
   run(sql: string, params?: readonly unknown[], trx?: Transaction): Promise<RunResult>;
   transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T>;
@@ -48,6 +51,7 @@ export async function openSqlDatabase(
   const connection = orm.em.getConnection() as unknown as MinimalConnection;
   return {
     engine,
+    orm,
     async all(sql, params = [], trx) {
       return (await connection.execute(sql, params, 'all', trx)) as Row[];
     },

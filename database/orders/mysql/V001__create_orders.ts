@@ -1,8 +1,13 @@
--- Orders service schema for MySQL 8 and MariaDB 10.11.
--- Binary collation: tenant ids, customer ids and idempotency keys are case-sensitive.
--- Statements are idempotent (IF NOT EXISTS, indexes inline) because MySQL DDL cannot run in a transaction.
+import { Migration } from '@mikro-orm/migrations';
 
-CREATE TABLE IF NOT EXISTS orders (
+/**
+ * Orders service schema for MySQL 8 and MariaDB 10.11.
+ * Binary collation: tenant ids, customer ids and idempotency keys are case-sensitive.
+ * Statements are idempotent (IF NOT EXISTS, indexes inline) because MySQL DDL cannot run in a transaction.
+ */
+export class V001CreateOrders extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`CREATE TABLE IF NOT EXISTS orders (
   order_id CHAR(36) NOT NULL,
   tenant_id VARCHAR(128) NOT NULL,
   customer_id VARCHAR(255) NOT NULL,
@@ -30,9 +35,8 @@ CREATE TABLE IF NOT EXISTS orders (
   CONSTRAINT orders_status_check CHECK (status IN ('PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED')),
   CONSTRAINT orders_total_check CHECK (total_amount >= 0),
   CONSTRAINT orders_version_check CHECK (version >= 1)
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
-
-CREATE TABLE IF NOT EXISTS order_items (
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`);
+    this.addSql(`CREATE TABLE IF NOT EXISTS order_items (
   order_id CHAR(36) NOT NULL,
   line_no SMALLINT NOT NULL,
   product_id CHAR(36) NOT NULL,
@@ -46,9 +50,8 @@ CREATE TABLE IF NOT EXISTS order_items (
   CONSTRAINT order_items_order_fk FOREIGN KEY (order_id) REFERENCES orders (order_id) ON DELETE CASCADE,
   CONSTRAINT order_items_quantity_check CHECK (quantity > 0),
   CONSTRAINT order_items_price_check CHECK (unit_price >= 0)
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
-
-CREATE TABLE IF NOT EXISTS order_status_history (
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`);
+    this.addSql(`CREATE TABLE IF NOT EXISTS order_status_history (
   order_id CHAR(36) NOT NULL,
   seq INT NOT NULL,
   from_status VARCHAR(16) NULL,
@@ -60,9 +63,8 @@ CREATE TABLE IF NOT EXISTS order_status_history (
   PRIMARY KEY (order_id, seq),
   CONSTRAINT order_status_history_order_fk FOREIGN KEY (order_id) REFERENCES orders (order_id) ON DELETE CASCADE,
   CONSTRAINT order_status_history_to_check CHECK (to_status IN ('PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'))
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
-
-CREATE TABLE IF NOT EXISTS idempotency_keys (
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`);
+    this.addSql(`CREATE TABLE IF NOT EXISTS idempotency_keys (
   tenant_id VARCHAR(128) NOT NULL,
   customer_id VARCHAR(255) NOT NULL,
   idem_key VARCHAR(255) NOT NULL,
@@ -77,4 +79,13 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   PRIMARY KEY (tenant_id, customer_id, idem_key),
   INDEX idempotency_keys_expires (expires_at),
   CONSTRAINT idempotency_keys_state_check CHECK (state IN ('in_progress', 'completed'))
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql('DROP TABLE IF EXISTS idempotency_keys');
+    this.addSql('DROP TABLE IF EXISTS order_status_history');
+    this.addSql('DROP TABLE IF EXISTS order_items');
+    this.addSql('DROP TABLE IF EXISTS orders');
+  }
+}

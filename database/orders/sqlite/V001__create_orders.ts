@@ -1,7 +1,12 @@
--- Orders service schema for SQLite (the embedded default; runs in one transaction).
--- Times are ISO-8601 UTC text with milliseconds ('2025-01-31T12:00:00.000Z'): they sort as they compare.
+import { Migration } from '@mikro-orm/migrations';
 
-CREATE TABLE orders (
+/**
+ * Orders service schema for SQLite (the embedded default; runs in one transaction).
+ * Times are ISO-8601 UTC text with milliseconds ('2025-01-31T12:00:00.000Z'): they sort as they compare.
+ */
+export class V001CreateOrders extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`CREATE TABLE orders (
   order_id TEXT NOT NULL PRIMARY KEY,
   tenant_id TEXT NOT NULL,
   customer_id TEXT NOT NULL,
@@ -21,14 +26,17 @@ CREATE TABLE orders (
   version INTEGER NOT NULL DEFAULT 1 CONSTRAINT orders_version_check CHECK (version >= 1),
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
-);
-CREATE INDEX orders_tenant_order ON orders (tenant_id, order_id);
-CREATE INDEX orders_tenant_created_by ON orders (tenant_id, created_by);
-CREATE INDEX orders_tenant_customer_created ON orders (tenant_id, customer_id, created_at, order_id);
-CREATE INDEX orders_tenant_created ON orders (tenant_id, created_at, order_id);
-CREATE INDEX orders_tenant_status_created ON orders (tenant_id, status, created_at, order_id);
-
-CREATE TABLE order_items (
+)`);
+    this.addSql(`CREATE INDEX orders_tenant_order ON orders (tenant_id, order_id)`);
+    this.addSql(`CREATE INDEX orders_tenant_created_by ON orders (tenant_id, created_by)`);
+    this.addSql(
+      `CREATE INDEX orders_tenant_customer_created ON orders (tenant_id, customer_id, created_at, order_id)`,
+    );
+    this.addSql(`CREATE INDEX orders_tenant_created ON orders (tenant_id, created_at, order_id)`);
+    this.addSql(
+      `CREATE INDEX orders_tenant_status_created ON orders (tenant_id, status, created_at, order_id)`,
+    );
+    this.addSql(`CREATE TABLE order_items (
   order_id TEXT NOT NULL REFERENCES orders (order_id) ON DELETE CASCADE,
   line_no INTEGER NOT NULL,
   product_id TEXT NOT NULL,
@@ -38,10 +46,9 @@ CREATE TABLE order_items (
   unit_price NUMERIC NOT NULL CONSTRAINT order_items_price_check CHECK (unit_price >= 0),
   line_total NUMERIC NOT NULL,
   PRIMARY KEY (order_id, line_no)
-);
-CREATE INDEX order_items_product ON order_items (product_id);
-
-CREATE TABLE order_status_history (
+)`);
+    this.addSql(`CREATE INDEX order_items_product ON order_items (product_id)`);
+    this.addSql(`CREATE TABLE order_status_history (
   order_id TEXT NOT NULL REFERENCES orders (order_id) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
   from_status TEXT NULL,
@@ -52,9 +59,8 @@ CREATE TABLE order_status_history (
   changed_by_email TEXT NULL,
   reason TEXT NULL,
   PRIMARY KEY (order_id, seq)
-);
-
-CREATE TABLE idempotency_keys (
+)`);
+    this.addSql(`CREATE TABLE idempotency_keys (
   tenant_id TEXT NOT NULL,
   customer_id TEXT NOT NULL,
   idem_key TEXT NOT NULL,
@@ -67,5 +73,14 @@ CREATE TABLE idempotency_keys (
   created_at TEXT NOT NULL,
   expires_at TEXT NOT NULL,
   PRIMARY KEY (tenant_id, customer_id, idem_key)
-);
-CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
+)`);
+    this.addSql(`CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at)`);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql('DROP TABLE IF EXISTS idempotency_keys');
+    this.addSql('DROP TABLE IF EXISTS order_status_history');
+    this.addSql('DROP TABLE IF EXISTS order_items');
+    this.addSql('DROP TABLE IF EXISTS orders');
+  }
+}
