@@ -10,6 +10,8 @@ COPY services/orders/package.json services/orders/
 COPY services/storefront/package.json services/storefront/
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.base.json ./
+# The storefront's money rule is the services' own (@shop/platform/money, a pure module).
+COPY libs/platform/src/money.ts libs/platform/src/
 COPY services/storefront services/storefront
 RUN node services/storefront/build.ts --config services/storefront/public/config.json --out /site
 

@@ -1,11 +1,9 @@
 // Money as the API carries it: JSON numbers with at most two decimals. Sums are done in integer cents
-// so that 0.1 + 0.2 never shows up on a receipt. Pure module.
+// so that 0.1 + 0.2 never shows up on a receipt, with the services' own rounding rule (@shop/platform/money,
+// a pure module the browser bundle takes as it is). What is the browser's alone: formatting and parsing.
+import { fromMinor } from '@shop/platform/money';
 
-/** 12.9 → 1290. */
-export const toMinor = (amount: number): number => Math.round(amount * 100);
-
-/** 1290 → 12.9 (what the API expects back). */
-export const fromMinor = (minor: number): number => Math.round(minor) / 100;
+export { fromMinor, toMinor } from '@shop/platform/money';
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
