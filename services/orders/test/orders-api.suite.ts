@@ -846,18 +846,47 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
         ['customer', 'CANCELLED', 'PENDING', 409],
       ];
 
+      /** A fresh order, moved by the admin along the path to `status`. */
+      async function orderIn(shop: Shop, status: string) {
+        let order = await placed(shop);
+        for (const step of path[status]!) {
+          order = (await api.put(`/orders/${order.order_id}`, { token: shop.admin, body: { status: step } }))
+            .body.order;
+        }
+        return order;
+      }
+
+      /** The order after one move, as the reply and a read-back show it. */
+      const movedOrder = (
+        order: Awaited<ReturnType<typeof placed>>,
+        from: string,
+        to: string,
+        by: string,
+        email: string,
+        changedAt: string,
+      ) => ({
+        ...order,
+        status: to,
+        order_status: to,
+        version: order.version + 1,
+        updated_at: changedAt,
+        status_history: [
+          ...order.status_history,
+          { from, to, at: changedAt, by, by_email: email, reason: 'test' },
+        ],
+      });
+
+      const refusal = (status: number, from: string, to: string) =>
+        status === 409
+          ? problem(409, 'invalid_transition', { from, to, allowed: expect.any(Array) })
+          : problem(403, 'forbidden');
+
       test.each(lifecycle)(
         'When the %s moves an order from %s to %s, then %i',
         async (role, from, to, status) => {
           const shop = await openShop();
-          let order = await placed(shop);
-          for (const step of path[from]!) {
-            order = (
-              await api.put(`/orders/${order.order_id}`, { token: shop.admin, body: { status: step } })
-            ).body.order;
-          }
-          const token = role === 'admin' ? shop.admin : shop.alice;
-          const by = role === 'admin' ? 'admin-1' : 'alice';
+          const order = await orderIn(shop, from);
+          const [token, by] = role === 'admin' ? [shop.admin, 'admin-1'] : [shop.alice, 'alice'];
 
           const reply = await api.put(`/orders/${order.order_id}`, {
             token,
@@ -866,30 +895,15 @@ export function defineOrdersApiSuite(target: EngineTarget): void {
 
           expect(reply.status).toBe(status);
           const readBack = (await api.get(`/orders/${order.order_id}`, { token: shop.admin })).body;
-          if (status === 200) {
-            const changedAt = reply.body.order.updated_at;
-            const expected = {
-              ...order,
-              status: to,
-              order_status: to,
-              version: order.version + 1,
-              updated_at: changedAt,
-              status_history: [
-                ...order.status_history,
-                { from, to, at: changedAt, by, by_email: shop.email(by), reason: 'test' },
-              ],
-            };
-            expect(reply.body).toEqual({ message: 'Order updated successfully', order: expected });
-            expect(reply.headers.get('etag')).toBe(`"${order.version + 1}"`);
-            expect(readBack).toEqual(expected);
-          } else {
-            expect(reply.body).toEqual(
-              status === 409
-                ? problem(409, 'invalid_transition', { from, to, allowed: expect.any(Array) })
-                : problem(403, 'forbidden'),
-            );
+          if (status !== 200) {
+            expect(reply.body).toEqual(refusal(status, from, to));
             expect(readBack).toEqual(order);
+            return;
           }
+          const expected = movedOrder(order, from, to, by, shop.email(by), reply.body.order.updated_at);
+          expect(reply.body).toEqual({ message: 'Order updated successfully', order: expected });
+          expect(reply.headers.get('etag')).toBe(`"${order.version + 1}"`);
+          expect(readBack).toEqual(expected);
         },
       );
 

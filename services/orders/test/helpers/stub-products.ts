@@ -54,9 +54,136 @@ async function readBody(request: IncomingMessage): Promise<any> {
   return chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
 }
 
+/** The stub's data: products and reservations, each keyed `${tenant}/${id}`. */
+interface Store {
+  products: Map<string, Product>;
+  reservations: Map<string, Reservation>;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the stub trusts its caller's JSON, as a stub may
+type Body = any;
+
+type Route = {
+  method: string;
+  path: RegExp;
+  /** `id` is the path's one captured segment, when it has one. */
+  answer(store: Store, tenant: string, body: Body, id: string): Answer;
+};
+
+const notFound: Answer = { status: 404, body: { code: 'not_found' } };
+
+/** The products routes orders calls; anything else is a 404. */
+const routes: Route[] = [
+  { method: 'POST', path: /^\/products$/, answer: createProduct },
+  { method: 'GET', path: /^\/products\/([\w-]+)$/, answer: getProduct },
+  { method: 'POST', path: /^\/stock\/reservations$/, answer: reserve },
+  { method: 'DELETE', path: /^\/stock\/reservations\/([\w-]+)$/, answer: release },
+];
+
+function createProduct(store: Store, tenant: string, body: Body): Answer {
+  const product: Product = { product_id: randomUUID(), is_active: true, ...body };
+  store.products.set(`${tenant}/${product.product_id}`, product);
+  return { status: 201, body: product };
+}
+
+function getProduct(store: Store, tenant: string, _body: Body, id: string): Answer {
+  const product = store.products.get(`${tenant}/${id}`);
+  return product ? { status: 200, body: product } : notFound;
+}
+
+type Line = { item: { product_id?: string; sku?: string; quantity: number }; product: Product | undefined };
+
+/** All or nothing, idempotent by reservation id: a replay with other items is refused. */
+function reserve(store: Store, tenant: string, body: Body): Answer {
+  const key = `${tenant}/${body.reservation_id}`;
+  const fingerprint = JSON.stringify(body.items);
+  const existing = store.reservations.get(key);
+  if (existing) {
+    return existing.request === fingerprint
+      ? { status: 200, body: { ...existing, request: undefined } }
+      : { status: 422, body: { code: 'idempotency_key_reused' } };
+  }
+  const lines: Line[] = (body.items as Line['item'][]).map((item) => ({
+    item,
+    product: productFor(store, tenant, item),
+  }));
+  const problems = lines.flatMap(lineProblem);
+  if (problems.length) return { status: 409, body: { code: 'insufficient_stock', lines: problems } };
+  for (const { item, product } of lines) product!.stock_quantity -= item.quantity;
+  const reservation: Reservation = {
+    reservation_id: body.reservation_id,
+    status: 'active',
+    items: lines.map(({ item, product }) => ({
+      product_id: product!.product_id,
+      sku: product!.sku,
+      name: product!.name,
+      quantity: item.quantity,
+      unit_price: product!.price,
+      currency: product!.currency,
+    })),
+    request: fingerprint,
+    created_at: new Date().toISOString(),
+  };
+  store.reservations.set(key, reservation);
+  return { status: 201, body: { ...reservation, request: undefined } };
+}
+
+/** The tenant's product an order line names, by id or by SKU. */
+const productFor = (store: Store, tenant: string, item: Line['item']): Product | undefined =>
+  [...store.products.entries()].find(
+    ([id, p]) => id.startsWith(`${tenant}/`) && (p.product_id === item.product_id || p.sku === item.sku),
+  )?.[1];
+
+const reasonOf = ({ item, product }: Line): string | undefined => {
+  if (!product) return 'not_found';
+  if (!product.is_active) return 'inactive';
+  return product.stock_quantity < item.quantity ? 'insufficient_stock' : undefined;
+};
+
+/** The line as products' 409 names it, or nothing when it can be reserved. */
+function lineProblem(line: Line, index: number): object[] {
+  const reason = reasonOf(line);
+  if (!reason) return [];
+  const { item, product } = line;
+  return [
+    {
+      index,
+      ...item,
+      reason,
+      requested: item.quantity,
+      available: product?.stock_quantity,
+      quantity: undefined,
+    },
+  ];
+}
+
+/** Releasing puts the stock back once; a second release answers the released reservation. */
+function release(store: Store, tenant: string, _body: Body, id: string): Answer {
+  const reservation = store.reservations.get(`${tenant}/${id}`);
+  if (!reservation) return notFound;
+  if (reservation.status === 'active') {
+    reservation.status = 'released';
+    for (const line of reservation.items)
+      store.products.get(`${tenant}/${line.product_id}`)!.stock_quantity += line.quantity;
+  }
+  return { status: 200, body: { ...reservation, request: undefined } };
+}
+
+function route(method: string | undefined, pathname: string): { route: Route; id: string } | undefined {
+  for (const candidate of routes) {
+    const match = candidate.method === method ? candidate.path.exec(pathname) : null;
+    if (match) return { route: candidate, id: match[1] ?? '' };
+  }
+  return undefined;
+}
+
 export async function startStubProducts(): Promise<StubProducts> {
-  const products = new Map<string, Product>(); // `${tenant}/${id}`
-  const reservations = new Map<string, Reservation>(); // `${tenant}/${id}`
+  const store: Store = { products: new Map(), reservations: new Map() };
   const calls: StubProducts['calls'] = [];
   let failWith: number | undefined;
 
@@ -73,88 +200,10 @@ export async function startStubProducts(): Promise<StubProducts> {
     const tenant = tenantOf(request);
     if (!tenant) return send(response, 401, { code: 'unauthenticated' });
     const body = await readBody(request);
-
     if (pathname.startsWith('/stock/') && failWith) return send(response, failWith, { code: 'internal' });
-
-    if (request.method === 'POST' && pathname === '/products') {
-      const product: Product = { product_id: randomUUID(), is_active: true, ...body };
-      products.set(`${tenant}/${product.product_id}`, product);
-      return send(response, 201, product);
-    }
-    const productMatch = /^\/products\/([\w-]+)$/.exec(pathname);
-    if (request.method === 'GET' && productMatch) {
-      const product = products.get(`${tenant}/${productMatch[1]}`);
-      return product ? send(response, 200, product) : send(response, 404, { code: 'not_found' });
-    }
-    if (request.method === 'POST' && pathname === '/stock/reservations') {
-      const key = `${tenant}/${body.reservation_id}`;
-      const fingerprint = JSON.stringify(body.items);
-      const existing = reservations.get(key);
-      if (existing) {
-        if (existing.request !== fingerprint) return send(response, 422, { code: 'idempotency_key_reused' });
-        return send(response, 200, { ...existing, request: undefined });
-      }
-      const lines = (body.items as Array<{ product_id?: string; sku?: string; quantity: number }>).map(
-        (item) => ({
-          item,
-          product: [...products.entries()].find(
-            ([id, p]) =>
-              id.startsWith(`${tenant}/`) && (p.product_id === item.product_id || p.sku === item.sku),
-          )?.[1],
-        }),
-      );
-      const problems = lines.flatMap(({ item, product }, index) => {
-        const reason = !product
-          ? 'not_found'
-          : !product.is_active
-            ? 'inactive'
-            : product.stock_quantity < item.quantity
-              ? 'insufficient_stock'
-              : undefined;
-        return reason
-          ? [
-              {
-                index,
-                ...item,
-                reason,
-                requested: item.quantity,
-                available: product?.stock_quantity,
-                quantity: undefined,
-              },
-            ]
-          : [];
-      });
-      if (problems.length) return send(response, 409, { code: 'insufficient_stock', lines: problems });
-      for (const { item, product } of lines) product!.stock_quantity -= item.quantity;
-      const reservation: Reservation = {
-        reservation_id: body.reservation_id,
-        status: 'active',
-        items: lines.map(({ item, product }) => ({
-          product_id: product!.product_id,
-          sku: product!.sku,
-          name: product!.name,
-          quantity: item.quantity,
-          unit_price: product!.price,
-          currency: product!.currency,
-        })),
-        request: fingerprint,
-        created_at: new Date().toISOString(),
-      };
-      reservations.set(key, reservation);
-      return send(response, 201, { ...reservation, request: undefined });
-    }
-    const reservationMatch = /^\/stock\/reservations\/([\w-]+)$/.exec(pathname);
-    if (request.method === 'DELETE' && reservationMatch) {
-      const reservation = reservations.get(`${tenant}/${reservationMatch[1]}`);
-      if (!reservation) return send(response, 404, { code: 'not_found' });
-      if (reservation.status === 'active') {
-        reservation.status = 'released';
-        for (const line of reservation.items)
-          products.get(`${tenant}/${line.product_id}`)!.stock_quantity += line.quantity;
-      }
-      return send(response, 200, { ...reservation, request: undefined });
-    }
-    return send(response, 404, { code: 'not_found' });
+    const found = route(request.method, pathname);
+    const answer = found ? found.route.answer(store, tenant, body, found.id) : notFound;
+    return send(response, answer.status, answer.body);
   };
 
   const server = createServer((request, response) => {

@@ -9,6 +9,7 @@ import {
   fieldsNamed,
   type Json,
   leakedMarkers,
+  type RawReply,
   type RawRequest,
   send,
 } from '@shop/platform/testing';
@@ -258,6 +259,23 @@ const defaultCodes: Record<number, string> = {
   404: 'not_found',
 };
 
+/**
+ * A refused call answers the route's problem. A 409 here is a reservation naming another tenant's product,
+ * which must read as a product that does not exist: not "out of stock", and no stock level.
+ */
+function expectRefusal(reply: RawReply, status: number, route: RouteCase): void {
+  expectProblem(reply, status, route.codes?.[status] ?? defaultCodes[status]);
+  if (status === 400) expect(fieldsNamed(reply)).toEqual(['cursor']);
+  if (status !== 409) return;
+  expect(reply.body.lines.length).toBeGreaterThan(0);
+  for (const line of reply.body.lines) expect(line).toEqual(expect.objectContaining({ reason: 'not_found' }));
+  expect(reply.body.lines.filter((line: Json) => 'available' in line)).toEqual([]);
+}
+
+/** What a caller who sees this much must not find in a reply. */
+const forbiddenMarkers = (sees: Sees, fx: Fixture): string[] =>
+  ({ all: [], tenant: fx.orderMarkers, nothing: [...fx.tenantMarkers, ...fx.orderMarkers] })[sees];
+
 for (const target of storeTargets()) {
   describe(`tenant isolation of the orders API on ${target.engine}`, () => {
     let store: ProvisionedStore;
@@ -405,24 +423,8 @@ for (const target of storeTargets()) {
         const reply = await send(orders.api.url, { ...request, token: fx.credentials[caller] });
 
         expect(reply.status, reply.text).toBe(status);
-        if (status >= 400) {
-          expectProblem(reply, status, route.codes?.[status] ?? defaultCodes[status]);
-          if (status === 400) expect(fieldsNamed(reply)).toEqual(['cursor']);
-          // Another tenant's product is one that does not exist: not "out of stock", and no stock level.
-          if (status === 409) {
-            expect(reply.body.lines.length).toBeGreaterThan(0);
-            for (const line of reply.body.lines)
-              expect(line).toEqual(expect.objectContaining({ reason: 'not_found' }));
-            expect(reply.body.lines.filter((line: Json) => 'available' in line)).toEqual([]);
-          }
-        }
-        const forbidden =
-          sees === 'all'
-            ? []
-            : sees === 'tenant'
-              ? fx.orderMarkers
-              : [...fx.tenantMarkers, ...fx.orderMarkers];
-        expect(leakedMarkers(reply, forbidden, request)).toEqual([]);
+        if (status >= 400) expectRefusal(reply, status, route);
+        expect(leakedMarkers(reply, forbiddenMarkers(sees, fx), request)).toEqual([]);
       });
     }
 

@@ -3,7 +3,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DevIssuer, startDevIssuer } from '@shop/platform/dev-issuer';
-import { expectProblem, fieldsNamed, leakedMarkers, type RawRequest, send } from '@shop/platform/testing';
+import {
+  expectProblem,
+  fieldsNamed,
+  leakedMarkers,
+  type RawReply,
+  type RawRequest,
+  send,
+} from '@shop/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   aProduct,
@@ -293,6 +300,23 @@ const defaultCodes: Record<number, string> = {
   404: 'not_found',
 };
 
+/**
+ * A refused call answers the route's problem. A 409 here is a reservation naming another tenant's product,
+ * which must read as a product that does not exist: not "out of stock", and no stock level.
+ */
+function expectRefusal(reply: RawReply, status: number, route: RouteCase): void {
+  expectProblem(reply, status, route.codes?.[status] ?? defaultCodes[status]);
+  if (status === 400) expect(fieldsNamed(reply)).toEqual(['cursor']);
+  if (status !== 409) return;
+  expect(reply.body.lines.length).toBeGreaterThan(0);
+  for (const line of reply.body.lines) expect(line).toEqual(expect.objectContaining({ reason: 'not_found' }));
+  expect(reply.body.lines.filter((line: Json) => 'available' in line)).toEqual([]);
+}
+
+/** What a caller who sees this much must not find in a reply. */
+const forbiddenMarkers = (sees: Sees, fx: Fixture): string[] =>
+  ({ all: [], public: fx.privateMarkers, nothing: [...fx.publicMarkers, ...fx.privateMarkers] })[sees];
+
 describe.each(sqlEngines)('tenant isolation of the products API on $engine', (target) => {
   let products: ProductsUnderTest;
   let fx: Fixture;
@@ -399,23 +423,8 @@ describe.each(sqlEngines)('tenant isolation of the products API on $engine', (ta
       const reply = await send(products.api.url, { ...request, token: credential.token, headers });
 
       expect(reply.status, reply.text).toBe(status);
-      if (status >= 400) {
-        expectProblem(reply, status, route.codes?.[status] ?? defaultCodes[status]);
-        if (status === 400) expect(fieldsNamed(reply)).toEqual(['cursor']);
-        // Another tenant's product is one that does not exist: not "out of stock", and no stock level.
-        if (status === 409) {
-          expect(reply.body.lines.length).toBeGreaterThan(0);
-          for (const line of reply.body.lines)
-            expect(line).toEqual(expect.objectContaining({ reason: 'not_found' }));
-          expect(reply.body.lines.filter((line: Json) => 'available' in line)).toEqual([]);
-        }
-      }
-      const forbidden =
-        sees === 'all'
-          ? []
-          : sees === 'public'
-            ? fx.privateMarkers
-            : [...fx.publicMarkers, ...fx.privateMarkers];
+      if (status >= 400) expectRefusal(reply, status, route);
+      const forbidden = forbiddenMarkers(sees, fx);
       expect(leakedMarkers(reply, forbidden, { path: request.path, headers, body: request.body })).toEqual(
         [],
       );
