@@ -1,6 +1,8 @@
 // A small HTTP load recorder shared by the soak and the reliability tests: every call is timed and kept
 // (operation, status, latency, Retry-After, problem code), so a run can be judged afterwards as a whole.
 
+import { setTimeout as pause } from 'node:timers/promises';
+
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are arbitrary JSON, checked by the callers
 export type Json = any;
 
@@ -197,4 +199,31 @@ export function pacingAfter(outcome: Outcome | undefined, { capMs = 500, gapMs =
   if (outcome?.status !== 503 && outcome?.status !== 0) return gapMs;
   const seconds = Number(outcome.retryAfter);
   return Math.min(capMs, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : capMs);
+}
+
+/** One kind of call in a load mix: taken when the roll (in [0, 1)) is below `below` and `when` holds. */
+export interface LoadStep {
+  below: number;
+  /** False while the step has nothing to act on (no order placed yet, no reservation to release). */
+  when?: () => boolean;
+  run(roll: number): Promise<unknown>;
+}
+
+/**
+ * A load worker: until `stopped()`, rolls, runs the first step the roll selects (the first step when none
+ * does: the one that makes something for the others to act on), and paces itself after the recorder's
+ * last outcome as a client backs off on a 503's Retry-After (pacing, not waiting).
+ */
+export async function mixedLoad(
+  steps: readonly LoadStep[],
+  recorder: Recorder,
+  stopped: () => boolean,
+): Promise<void> {
+  while (!stopped()) {
+    const roll = Math.random();
+    const step =
+      steps.find((candidate) => roll < candidate.below && (candidate.when?.() ?? true)) ?? steps[0]!;
+    await step.run(roll);
+    await pause(pacingAfter(recorder.outcomes.at(-1)));
+  }
 }

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as pause } from 'node:timers/promises';
 import { createServiceTokenIssuer } from '@shop/platform';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { describeWhereInstalled } from '@shop/platform/testing';
-import { type Json, outageViolations, pacingAfter, Recorder, type Reply, send } from '@shop/reliability/load';
+import {
+  type Json,
+  type LoadStep,
+  mixedLoad,
+  outageViolations,
+  Recorder,
+  type Reply,
+  send,
+} from '@shop/reliability/load';
 import { waitFor } from '@shop/reliability/net';
 import { missingFor, type StoreKind, type StoreProcess, startStore } from '@shop/reliability/store-processes';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -109,58 +116,54 @@ for (const kind of ['dynamodb', 'postgresql', 'mariadb'] as const) {
             body: { status: 'CANCELLED' },
           }),
         );
-      const worker = async () => {
-        while (!stopped) {
-          const roll = Math.random();
-          const token = pick(customers);
-          if (roll < 0.45 || !placed.length) {
-            const attempt: Attempt = {
-              key: randomUUID(),
-              token,
-              body: {
-                shipping_address: {
-                  street: '1 Main St',
-                  city: 'Springfield',
-                  zip_code: '12345',
-                  country: 'USA',
-                },
-                items: [
-                  { product_id: pick(catalog).product_id, quantity: 1 + Math.floor(Math.random() * 3) },
-                ],
-              },
-            };
-            attempts.push(attempt);
-            const reply = await recorder.record('place', () =>
-              send(base, 'POST', '/orders', {
-                token,
-                body: attempt.body,
-                headers: { 'idempotency-key': attempt.key },
-              }),
-            );
-            if (reply?.status === 201) {
-              attempt.orderId = reply.body.order.order_id;
-              placed.push({ orderId: attempt.orderId!, token });
-            }
-          } else if (roll < 0.6) {
-            await cancel(pick(placed));
-          } else if (roll < 0.7) {
-            // The admin confirms any order, also one its customer is cancelling at the same moment.
-            const order = pick(placed);
-            await recorder.record('confirm', () =>
-              send(base, 'PUT', `/orders/${order.orderId}`, { token: admin, body: { status: 'CONFIRMED' } }),
-            );
-          } else if (roll < 0.9) {
-            const order = pick(placed);
-            await recorder.record('read', () =>
-              send(base, 'GET', `/orders/${order.orderId}`, { token: order.token }),
-            );
-          } else {
-            await recorder.record('list', () => send(base, 'GET', '/orders?limit=10', { token }));
-          }
-          // Pacing, not waiting: a client backs off as a 503's Retry-After asks.
-          await pause(pacingAfter(recorder.outcomes.at(-1)));
+      const placeOne = async () => {
+        const token = pick(customers);
+        const attempt: Attempt = {
+          key: randomUUID(),
+          token,
+          body: {
+            shipping_address: { street: '1 Main St', city: 'Springfield', zip_code: '12345', country: 'USA' },
+            items: [{ product_id: pick(catalog).product_id, quantity: 1 + Math.floor(Math.random() * 3) }],
+          },
+        };
+        attempts.push(attempt);
+        const reply = await recorder.record('place', () =>
+          send(base, 'POST', '/orders', {
+            token,
+            body: attempt.body,
+            headers: { 'idempotency-key': attempt.key },
+          }),
+        );
+        if (reply?.status === 201) {
+          attempt.orderId = reply.body.order.order_id;
+          placed.push({ orderId: attempt.orderId!, token });
         }
       };
+      // The admin confirms any order, also one its customer is cancelling at the same moment.
+      const confirmOne = () => {
+        const order = pick(placed);
+        return recorder.record('confirm', () =>
+          send(base, 'PUT', `/orders/${order.orderId}`, { token: admin, body: { status: 'CONFIRMED' } }),
+        );
+      };
+      const readOne = () => {
+        const order = pick(placed);
+        return recorder.record('read', () =>
+          send(base, 'GET', `/orders/${order.orderId}`, { token: order.token }),
+        );
+      };
+      const listSome = () =>
+        recorder.record('list', () => send(base, 'GET', '/orders?limit=10', { token: pick(customers) }));
+      // Until an order exists every roll places one: the other calls act on placed orders.
+      const hasPlaced = () => placed.length > 0;
+      const mix: LoadStep[] = [
+        { below: 0.45, run: placeOne },
+        { below: 0.6, when: hasPlaced, run: () => cancel(pick(placed)) },
+        { below: 0.7, when: hasPlaced, run: confirmOne },
+        { below: 0.9, when: hasPlaced, run: readOne },
+        { below: 1, when: hasPlaced, run: listSome },
+      ];
+      const worker = () => mixedLoad(mix, recorder, () => stopped);
       const createdSince = (since: number) =>
         recorder.outcomes.filter((o) => o.op === 'place' && o.status === 201 && o.at >= since).length;
       const readiness = async () =>

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as pause } from 'node:timers/promises';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
 import { describeWhereInstalled, listen, type TestServer } from '@shop/platform/testing';
-import { outageViolations, pacingAfter, Recorder, send } from '@shop/reliability/load';
+import { type LoadStep, mixedLoad, outageViolations, Recorder, send } from '@shop/reliability/load';
 import { waitFor } from '@shop/reliability/net';
 import { missingFor, type StoreProcess, startStore } from '@shop/reliability/store-processes';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -78,43 +77,49 @@ for (const kind of ['mariadb', 'postgresql'] as const) {
       const reserved: string[] = [];
       let stopped = false;
       const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)]!;
-      const worker = async () => {
-        while (!stopped) {
-          const roll = Math.random();
-          const productId = pick(productIds);
-          if (roll < 0.5) {
-            const id = `res-${randomUUID()}`;
-            const quantity = 1 + Math.floor(Math.random() * 3);
-            attempted.set(id, { productId, quantity });
-            const reply = await recorder.record('reserve', () =>
-              send(base, 'POST', '/stock/reservations', {
-                token: service,
-                body: { reservation_id: id, items: [{ product_id: productId, quantity }] },
-              }),
-            );
-            if (reply?.status === 201) reserved.push(id);
-          } else if (roll < 0.6 && reserved.length) {
-            const id = pick(reserved);
-            await recorder.record('release', () =>
-              send(base, 'DELETE', `/stock/reservations/${id}`, { token: service }),
-            );
-          } else if (roll < 0.8) {
-            await recorder.record('read', () =>
-              send(base, 'GET', `/products/${productId}`, { headers: { 'x-tenant-id': tenant } }),
-            );
-          } else if (roll < 0.9) {
-            await recorder.record('list', () =>
-              send(base, 'GET', '/products?limit=20', { headers: { 'x-tenant-id': tenant } }),
-            );
-          } else {
-            await recorder.record('edit', () =>
-              send(base, 'PUT', `/products/${productId}`, { token: admin, body: { name: `Edited ${roll}` } }),
-            );
-          }
-          // Pacing, not waiting: a client backs off as a 503's Retry-After asks.
-          await pause(pacingAfter(recorder.outcomes.at(-1)));
-        }
+      const reserveSome = async () => {
+        const productId = pick(productIds);
+        const id = `res-${randomUUID()}`;
+        const quantity = 1 + Math.floor(Math.random() * 3);
+        attempted.set(id, { productId, quantity });
+        const reply = await recorder.record('reserve', () =>
+          send(base, 'POST', '/stock/reservations', {
+            token: service,
+            body: { reservation_id: id, items: [{ product_id: productId, quantity }] },
+          }),
+        );
+        if (reply?.status === 201) reserved.push(id);
       };
+      const releaseOne = () => {
+        const id = pick(reserved);
+        return recorder.record('release', () =>
+          send(base, 'DELETE', `/stock/reservations/${id}`, { token: service }),
+        );
+      };
+      const readOne = () =>
+        recorder.record('read', () =>
+          send(base, 'GET', `/products/${pick(productIds)}`, { headers: { 'x-tenant-id': tenant } }),
+        );
+      const listSome = () =>
+        recorder.record('list', () =>
+          send(base, 'GET', '/products?limit=20', { headers: { 'x-tenant-id': tenant } }),
+        );
+      const editOne = (roll: number) =>
+        recorder.record('edit', () =>
+          send(base, 'PUT', `/products/${pick(productIds)}`, {
+            token: admin,
+            body: { name: `Edited ${roll}` },
+          }),
+        );
+      const mix: LoadStep[] = [
+        { below: 0.5, run: reserveSome },
+        // With nothing reserved yet, the roll falls through to a read.
+        { below: 0.6, when: () => reserved.length > 0, run: releaseOne },
+        { below: 0.8, run: readOne },
+        { below: 0.9, run: listSome },
+        { below: 1, run: editOne },
+      ];
+      const worker = () => mixedLoad(mix, recorder, () => stopped);
       const succeeded = (op: string, since = 0) =>
         recorder.outcomes.filter((o) => o.op === op && o.status < 300 && o.at >= since).length;
       const readiness = async () =>
