@@ -1,5 +1,5 @@
-import { AppError, decimalToMinor, type FieldError, type Logger, type TenantId } from '@shop/platform';
-import type { StockReservations } from '../domain/ports.ts';
+import { decimalToMinor, type FieldError, type Logger, type TenantId } from '@shop/platform';
+import { type StockReservations, StockUnavailable } from '../domain/ports.ts';
 
 export interface ProductsClientOptions {
   baseUrl: string;
@@ -47,7 +47,7 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 /**
  * HTTP client of the products service. Every call is idempotent (the reservation by its id), so each
  * is retried on connection failures, timeouts and 5xx with capped, jittered exponential backoff; when
- * products stays unreachable the caller gets a 503 with Retry-After. Global fetch keeps connections alive.
+ * products stays unreachable the call throws StockUnavailable. Global fetch keeps connections alive.
  */
 export function createProductsClient(options: ProductsClientOptions): StockReservations {
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -99,9 +99,10 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
         clearTimeout(timer);
       }
     }
-    throw AppError.unavailable(
+    throw new StockUnavailable(
       'The products service is unavailable; retry shortly.',
       lastFailure?.retryAfterSeconds ?? 2,
+      { cause: lastFailure },
     );
   }
 
@@ -116,14 +117,7 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
   /** A 4xx that should never happen between the two services: configuration or contract drift. */
   function unexpected(status: number, problem: unknown, what: string): never {
     options.logger.error({ status, problem }, `products refused ${what}`);
-    throw new AppError(
-      503,
-      'dependency_unavailable',
-      'The products service refused the request; retry later.',
-      {
-        headers: { 'retry-after': '5' },
-      },
-    );
+    throw new StockUnavailable('The products service refused the request; retry later.', 5);
   }
 
   return {
@@ -139,7 +133,7 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
       });
       if (response.status === 200 || response.status === 201) {
         const body = (await response.json()) as ReservationBody;
-        return body.items.map((item) => ({
+        const reserved = body.items.map((item) => ({
           productId: item.product_id,
           sku: item.sku,
           name: item.name,
@@ -147,32 +141,22 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
           unitPrice: decimalToMinor(item.unit_price),
           currency: item.currency,
         }));
+        return { kind: 'reserved', lines: reserved };
       }
       const problem = await problemOf(response);
       if (response.status === 409 && problem.code === 'insufficient_stock') {
-        throw AppError.conflict('insufficient_stock', 'Some items are not available in the quantity asked.', {
-          lines: problem.lines ?? [],
-        });
+        return { kind: 'insufficient_stock', lines: (problem.lines as unknown[] | undefined) ?? [] };
       }
       if (response.status === 409 && Array.isArray(problem.currencies)) {
-        throw AppError.conflict(
-          'conflict',
-          'The items are priced in different currencies; order them separately.',
-          {
-            currencies: problem.currencies,
-          },
-        );
+        return { kind: 'mixed_currencies', currencies: problem.currencies as string[] };
       }
       if (response.status === 400) {
         // Products checks what only it knows (e.g. the shape of a SKU): name the order's own fields.
         const errors = ((problem.errors as FieldError[] | undefined) ?? []).map((error) => ({
-          in: 'body' as const,
           field: error.field.replace(/\.sku$/, '.product_sku'),
           message: error.message,
         }));
-        throw AppError.validation(
-          errors.length ? errors : [{ in: 'body', field: 'items', message: 'is not valid' }],
-        );
+        return { kind: 'invalid_items', errors };
       }
       return unexpected(response.status, problem, 'the reservation');
     },

@@ -13,8 +13,14 @@ import { type CursorCodec, listScope } from './cursor.ts';
 import { type Claim, type IdempotencyKeys, requestHashOf } from './idempotency.ts';
 import { allowedTransitions, judgeTransition, type Order, type OrderStatus } from './order.ts';
 import { lineToJson } from './order-json.ts';
-import { type PlaceOrderCommand, type PricedOrder, priceOrder, toPlaceOrderCommand } from './place-order.ts';
-import type { OrderStore, StockReservations } from './ports.ts';
+import {
+  type PlaceOrderCommand,
+  type PricedOrder,
+  priceOrder,
+  type ReservedLine,
+  toPlaceOrderCommand,
+} from './place-order.ts';
+import { type OrderStore, type ReserveResult, type StockReservations, StockUnavailable } from './ports.ts';
 import type { CreateOrderBody, CustomerOrdersQuery, UpdateOrderBody } from './schemas.ts';
 
 export interface OrdersServiceDeps {
@@ -38,6 +44,18 @@ export interface Page {
 }
 
 const orderNotFound = () => AppError.notFound('Order');
+
+/** Products cannot say anything about the stock now: 503, with its Retry-After. */
+const stockUnavailable = (error: StockUnavailable) =>
+  AppError.unavailable(error.message, error.retryAfterSeconds);
+
+async function stockCall(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    throw error instanceof StockUnavailable ? stockUnavailable(error) : error;
+  }
+}
 
 /** Checks of an order write of unknown outcome, backing off from 250 ms to 30 s: about 10 minutes in all. */
 const SETTLE_ATTEMPTS = 25;
@@ -171,7 +189,8 @@ export class OrdersService {
         }
         throw refusal;
       }
-      if (body.status === 'CANCELLED') await this.#stock.ensureReachable(tenantId, order.orderId);
+      if (body.status === 'CANCELLED')
+        await stockCall(() => this.#stock.ensureReachable(tenantId, order.orderId));
       const change = {
         from: order.status,
         to: body.status,
@@ -276,16 +295,40 @@ export class OrdersService {
     );
   }
 
-  async #reserve(tenantId: TenantId, orderId: string, command: PlaceOrderCommand) {
+  async #reserve(tenantId: TenantId, orderId: string, command: PlaceOrderCommand): Promise<ReservedLine[]> {
+    let result: ReserveResult;
     try {
-      return await this.#stock.reserve(tenantId, orderId, command.lines);
+      result = await this.#stock.reserve(tenantId, orderId, command.lines);
     } catch (error) {
-      if (error instanceof AppError && error.status >= 500) {
+      if (error instanceof StockUnavailable) {
         // Products may have reserved before it failed to answer: give it back once it is reachable,
         // without holding this response (the client retries under a new order id).
         void this.#releaseAfterFailure(tenantId, orderId);
+        throw stockUnavailable(error);
       }
       throw error;
+    }
+    switch (result.kind) {
+      case 'reserved':
+        return result.lines;
+      case 'insufficient_stock':
+        throw AppError.conflict('insufficient_stock', 'Some items are not available in the quantity asked.', {
+          lines: result.lines,
+        });
+      case 'mixed_currencies':
+        throw AppError.conflict(
+          'conflict',
+          'The items are priced in different currencies; order them separately.',
+          {
+            currencies: result.currencies,
+          },
+        );
+      case 'invalid_items':
+        throw AppError.validation(
+          result.errors.length
+            ? result.errors.map((error) => ({ in: 'body' as const, ...error }))
+            : [{ in: 'body', field: 'items', message: 'is not valid' }],
+        );
     }
   }
 

@@ -13,11 +13,34 @@ export interface StockReservations {
     tenantId: TenantId,
     reservationId: string,
     lines: ReadonlyArray<{ product: ProductRef; quantity: number }>,
-  ): Promise<ReservedLine[]>;
+  ): Promise<ReserveResult>;
   /** Gives the stock back; idempotent, and a reservation that never existed is already released. */
   release(tenantId: TenantId, reservationId: string): Promise<void>;
-  /** Resolves when products answers for the reservation (whatever its state); 503 when it cannot be reached. */
+  /** Resolves when products answers for the reservation (whatever its state). */
   ensureReachable(tenantId: TenantId, reservationId: string): Promise<void>;
+}
+
+/** What products said to a reservation. Only `reserved` took stock. */
+export type ReserveResult =
+  | { kind: 'reserved'; lines: ReservedLine[] }
+  /** Lines products could not reserve, as it describes them (index, product, reason, requested, available). */
+  | { kind: 'insufficient_stock'; lines: unknown[] }
+  | { kind: 'mixed_currencies'; currencies: string[] }
+  /** Products refused the lines' shape for reasons only it knows (a SKU's form): each in the order's terms. */
+  | { kind: 'invalid_items'; errors: Array<{ field: string; message: string }> };
+
+/**
+ * Every StockReservations call throws this when products cannot be reached, keeps failing, or refuses the
+ * call itself (a contract or configuration fault): nothing can be said about the stock now.
+ */
+export class StockUnavailable extends Error {
+  /** When a retry may fare better, as products said (Retry-After) or a default. */
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StockUnavailable';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }
 
 export interface ListQuery {
