@@ -64,39 +64,14 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
         // Full jitter on an exponential step: 0–100 ms, 0–200 ms, 0–400 ms ... capped at 1 s.
         await delay(Math.random() * Math.min(1000, 100 * 2 ** (attempt - 1)));
       }
-      // A timer of our own, cleared once the answer is read: an AbortSignal.timeout cannot be cleared, and
-      // firing seconds after every finished call it runs fetch's abort path each time (bench/fixes.md: abort-signal-timeout).
-      const controller = new AbortController();
-      const timer = setTimeout(
-        () => controller.abort(new DOMException('The products call timed out', 'TimeoutError')),
-        options.timeoutMs,
-      );
       try {
-        const response = await fetch(`${base}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${await options.tokenFor(tenantId)}`,
-            accept: 'application/json',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: controller.signal,
-        });
-        if (response.status >= 500) {
-          await response.body?.cancel();
-          throw new TransientFailure(`products answered ${response.status}`, retryAfterOf(response));
-        }
-        // The body is read within the same time bound, then handed on whole.
-        const bytes = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
-        return new Response(bytes, { status: response.status, headers: response.headers });
+        return await callOnce(tenantId, method, path, body);
       } catch (error) {
         lastFailure =
           error instanceof TransientFailure
             ? error
             : new TransientFailure(`products unreachable: ${(error as Error).message}`, undefined, error);
         options.logger.warn({ err: lastFailure, method, path, attempt }, 'products call failed');
-      } finally {
-        clearTimeout(timer);
       }
     }
     throw new StockUnavailable(
@@ -104,6 +79,43 @@ export function createProductsClient(options: ProductsClientOptions): StockReser
       lastFailure?.retryAfterSeconds ?? 2,
       { cause: lastFailure },
     );
+  }
+
+  /** One attempt, bounded in time: the answer (read whole) of anything below 500. */
+  async function callOnce(
+    tenantId: TenantId,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+  ): Promise<Response> {
+    // A timer of our own, cleared once the answer is read: an AbortSignal.timeout cannot be cleared, and
+    // firing seconds after every finished call it runs fetch's abort path each time (bench/fixes.md: abort-signal-timeout).
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The products call timed out', 'TimeoutError')),
+      options.timeoutMs,
+    );
+    try {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${await options.tokenFor(tenantId)}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+      });
+      if (response.status >= 500) {
+        await response.body?.cancel();
+        throw new TransientFailure(`products answered ${response.status}`, retryAfterOf(response));
+      }
+      // The body is read within the same time bound, then handed on whole.
+      const bytes = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+      return new Response(bytes, { status: response.status, headers: response.headers });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function problemOf(response: Response): Promise<Record<string, unknown>> {

@@ -69,7 +69,7 @@ export class IdempotencyKeys {
     this.#logger = logger;
   }
 
-  /** Claims the key, or answers with the first request's response, or waits for a concurrent twin. */
+  /** Claims the key, or answers with the first request's order, or waits for a concurrent twin. */
   async claim(tenantId: TenantId, customerId: string, key: string, requestHash: string): Promise<Claim> {
     const deadline = Date.now() + this.#options.waitMs;
     for (;;) {
@@ -86,32 +86,9 @@ export class IdempotencyKeys {
         createdAt: new Date(now).toISOString(),
         expiresAt: new Date(now + this.#options.ttlMs).toISOString(),
       };
-      if (await this.#store.insertIdempotency(fresh))
-        return { kind: 'claimed', record: fresh, abandonedOrderId: undefined };
-
-      const held = await this.#store.getIdempotency(tenantId, customerId, key);
-      if (!held) continue; // freed between our insert and our read
-      if (Date.parse(held.expiresAt) <= now) {
-        if (await this.#store.replaceIdempotency(fresh, held.claimToken)) {
-          return { kind: 'claimed', record: fresh, abandonedOrderId: undefined };
-        }
-        continue;
-      }
-      if (held.requestHash !== requestHash) {
-        throw new AppError(
-          422,
-          'idempotency_key_reused',
-          'This Idempotency-Key was used with a different request body; use a new key for a new order.',
-        );
-      }
-      if (held.state === 'completed') return { kind: 'replay', orderId: held.orderId, placed: held.placed };
-      if (now - Date.parse(held.createdAt) > this.#options.staleClaimMs) {
-        if (await this.#store.replaceIdempotency(fresh, held.claimToken)) {
-          this.#logger.warn({ key, abandoned_order_id: held.orderId }, 'took over a stale idempotency claim');
-          return { kind: 'claimed', record: fresh, abandonedOrderId: held.orderId };
-        }
-        continue;
-      }
+      const step = await this.#claimOnce(fresh, now);
+      if (step === 'again') continue;
+      if (step !== 'wait') return step;
       if (now >= deadline) {
         throw new AppError(
           409,
@@ -122,6 +99,36 @@ export class IdempotencyKeys {
       }
       await delay(this.#options.pollMs);
     }
+  }
+
+  /**
+   * One try: the key is ours (new, expired or abandoned by a dead request), or a replay, or held by a live
+   * twin ('wait'), or changed hands while we looked ('again').
+   */
+  async #claimOnce(fresh: IdempotencyRecord, now: number): Promise<Claim | 'again' | 'wait'> {
+    if (await this.#store.insertIdempotency(fresh))
+      return { kind: 'claimed', record: fresh, abandonedOrderId: undefined };
+    const held = await this.#store.getIdempotency(fresh.tenantId, fresh.customerId, fresh.key);
+    if (!held) return 'again'; // freed between our insert and our read
+    if (Date.parse(held.expiresAt) <= now) {
+      const taken = await this.#store.replaceIdempotency(fresh, held.claimToken);
+      return taken ? { kind: 'claimed', record: fresh, abandonedOrderId: undefined } : 'again';
+    }
+    if (held.requestHash !== fresh.requestHash) {
+      throw new AppError(
+        422,
+        'idempotency_key_reused',
+        'This Idempotency-Key was used with a different request body; use a new key for a new order.',
+      );
+    }
+    if (held.state === 'completed') return { kind: 'replay', orderId: held.orderId, placed: held.placed };
+    if (now - Date.parse(held.createdAt) <= this.#options.staleClaimMs) return 'wait';
+    if (!(await this.#store.replaceIdempotency(fresh, held.claimToken))) return 'again';
+    this.#logger.warn(
+      { key: fresh.key, abandoned_order_id: held.orderId },
+      'took over a stale idempotency claim',
+    );
+    return { kind: 'claimed', record: fresh, abandonedOrderId: held.orderId };
   }
 
   /** Remembers the order for the key's retries. A failure here is logged, never thrown: the order exists. */

@@ -11,7 +11,13 @@ import {
 } from '@shop/platform';
 import { type CursorCodec, listScope } from './cursor.ts';
 import { type Claim, type IdempotencyKeys, requestHashOf } from './idempotency.ts';
-import { allowedTransitions, judgeTransition, type Order, type OrderStatus } from './order.ts';
+import {
+  allowedTransitions,
+  judgeTransition,
+  type Order,
+  type OrderStatus,
+  type StatusChange,
+} from './order.ts';
 import { lineToJson } from './order-json.ts';
 import {
   type PlaceOrderCommand,
@@ -20,7 +26,13 @@ import {
   type ReservedLine,
   toPlaceOrderCommand,
 } from './place-order.ts';
-import { type OrderStore, type ReserveResult, type StockReservations, StockUnavailable } from './ports.ts';
+import {
+  type OrderStore,
+  type ReserveResult,
+  type StatusUpdate,
+  type StockReservations,
+  StockUnavailable,
+} from './ports.ts';
 import type { CreateOrderBody, CustomerOrdersQuery, UpdateOrderBody } from './schemas.ts';
 
 export interface OrdersServiceDeps {
@@ -178,20 +190,13 @@ export class OrdersService {
   ): Promise<Order> {
     const tenantId = tenantOf(principal);
     const actor = isAdmin(principal) ? 'admin' : 'customer';
+    const cancelling = body.status === 'CANCELLED';
     let order = await this.#visibleOrder(principal, orderId);
     for (let attempt = 0; ; attempt++) {
       const refusal = refusalOf(order, body.status, actor, ifMatch);
-      if (refusal) {
-        // A cancel that finds the order cancelled already — by a twin, or by its own write that a driver's
-        // retry then met as a conflict — makes sure the stock went back (the release is idempotent).
-        if (body.status === 'CANCELLED' && order.status === 'CANCELLED') {
-          await this.#releaseCancelled(tenantId, orderId);
-        }
-        throw refusal;
-      }
-      if (body.status === 'CANCELLED')
-        await stockCall(() => this.#stock.ensureReachable(tenantId, order.orderId));
-      const change = {
+      if (refusal) throw await this.#refused(tenantId, order, cancelling, refusal);
+      if (cancelling) await stockCall(() => this.#stock.ensureReachable(tenantId, order.orderId));
+      const change: StatusChange = {
         from: order.status,
         to: body.status,
         at: this.#now().toISOString(),
@@ -199,21 +204,9 @@ export class OrdersService {
         byEmail: principal.email,
         reason: body.reason ?? null,
       };
-      let result: Awaited<ReturnType<OrderStore['updateStatus']>>;
-      try {
-        result = await this.#store.updateStatus(tenantId, orderId, order.version, change);
-      } catch (error) {
-        // The store may have cancelled the order before its answer was lost: once it can say, a cancelled
-        // order gives its stock back (the release is idempotent).
-        if (body.status === 'CANCELLED') {
-          void this.#settleLater(tenantId, orderId, async (found) => {
-            if (found?.status === 'CANCELLED') await this.#releaseCancelled(tenantId, orderId);
-          });
-        }
-        throw error;
-      }
+      const result = await this.#writeStatus(tenantId, order, change, cancelling);
       if (result.outcome === 'updated') {
-        if (body.status === 'CANCELLED') await this.#releaseCancelled(tenantId, orderId);
+        if (cancelling) await this.#releaseCancelled(tenantId, orderId);
         return result.order;
       }
       if (result.outcome === 'not_found') throw orderNotFound();
@@ -221,6 +214,42 @@ export class OrdersService {
         throw AppError.conflict('conflict', 'The order is changing concurrently; retry shortly.');
       }
       order = await this.#visibleOrder(principal, orderId);
+    }
+  }
+
+  /**
+   * A move the caller may not make. A cancel that finds the order cancelled already — by a twin, or by its
+   * own write that a driver's retry then met as a conflict — makes sure the stock went back (the release
+   * is idempotent).
+   */
+  async #refused(
+    tenantId: TenantId,
+    order: Order,
+    cancelling: boolean,
+    refusal: AppError,
+  ): Promise<AppError> {
+    if (cancelling && order.status === 'CANCELLED') await this.#releaseCancelled(tenantId, order.orderId);
+    return refusal;
+  }
+
+  /** The conditional status write (its version decides between concurrent changes). */
+  async #writeStatus(
+    tenantId: TenantId,
+    order: Order,
+    change: StatusChange,
+    cancelling: boolean,
+  ): Promise<StatusUpdate> {
+    try {
+      return await this.#store.updateStatus(tenantId, order.orderId, order.version, change);
+    } catch (error) {
+      // The store may have cancelled the order before its answer was lost: once it can say, a cancelled
+      // order gives its stock back (the release is idempotent).
+      if (cancelling) {
+        void this.#settleLater(tenantId, order.orderId, async (found) => {
+          if (found?.status === 'CANCELLED') await this.#releaseCancelled(tenantId, order.orderId);
+        });
+      }
+      throw error;
     }
   }
 
