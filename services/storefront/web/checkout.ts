@@ -44,7 +44,7 @@ function address(value: PostalAddress): PostalAddress {
   return clean;
 }
 
-/** The create-order body (services/orders CreateOrderSchema): contact, postal addresses, lines with the prices seen. */
+/** The create-order body (services/orders CreateOrderBody): contact, postal addresses, lines with the prices seen. */
 export function orderBody(cart: Cart, details: CheckoutDetails) {
   const shipping = address(details.shipping);
   return {

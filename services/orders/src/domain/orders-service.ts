@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   AppError,
   etagOf,
-  fromMinor,
   isAdmin,
   type Logger,
   type Principal,
@@ -18,7 +17,6 @@ import {
   type OrderStatus,
   type StatusChange,
 } from './order.ts';
-import { lineToJson } from './order-json.ts';
 import {
   type PlaceOrderCommand,
   type PricedOrder,
@@ -49,6 +47,11 @@ export interface PlacedOrder {
   /** True when this answers a retry from what the first request stored. */
   replayed: boolean;
 }
+
+export type PlaceOrderOutcome =
+  | ({ kind: 'placed' } & PlacedOrder)
+  /** The client's prices or total differ from the catalog's (`priced` has the server's figures). */
+  | { kind: 'price_mismatch'; priced: PricedOrder };
 
 export interface Page {
   orders: Order[];
@@ -114,7 +117,17 @@ export class OrdersService {
     principal: Principal,
     body: CreateOrderBody,
     idempotencyKey?: string,
-  ): Promise<PlacedOrder> {
+  ): Promise<PlaceOrderOutcome> {
+    try {
+      return { kind: 'placed', ...(await this.#place(principal, body, idempotencyKey)) };
+    } catch (error) {
+      // Thrown from inside, so that the stock reservation and the key's claim are given back on the way.
+      if (error instanceof PricesDiffer) return { kind: 'price_mismatch', priced: error.priced };
+      throw error;
+    }
+  }
+
+  async #place(principal: Principal, body: CreateOrderBody, idempotencyKey?: string): Promise<PlacedOrder> {
     const command = toPlaceOrderCommand(body);
     const tenantId = tenantOf(principal);
     if (idempotencyKey === undefined) {
@@ -257,7 +270,7 @@ export class OrdersService {
     const reserved = await this.#reserve(tenantId, orderId, command);
     try {
       const priced = priceOrder(command, reserved);
-      if (priced.mismatches.length) throw priceMismatch(priced);
+      if (priced.mismatches.length) throw new PricesDiffer(priced);
       const order = this.#newOrder(principal, tenantId, orderId, command, priced);
       await this.#writeOrder(tenantId, order);
       return order;
@@ -455,19 +468,13 @@ export class OrdersService {
   }
 }
 
-function priceMismatch(priced: PricedOrder): AppError {
-  return AppError.conflict(
-    'price_mismatch',
-    'The prices or total sent differ from the catalog; nothing was ordered.',
-    {
-      mismatches: priced.mismatches,
-      server: {
-        items: priced.items.map(lineToJson),
-        total_amount: fromMinor(priced.total),
-        currency: priced.currency,
-      },
-    },
-  );
+/** The client's prices or total differ from the reservation's: nothing was ordered. */
+class PricesDiffer extends Error {
+  readonly priced: PricedOrder;
+  constructor(priced: PricedOrder) {
+    super('the client prices differ from the catalog');
+    this.priced = priced;
+  }
 }
 
 /** Why the caller may not make this move now (412, 409 or 403), or undefined when they may. */

@@ -19,7 +19,7 @@ const Status = Type.Union(
   { description: 'PENDING → CONFIRMED → SHIPPED → DELIVERED; CANCELLED from PENDING or CONFIRMED.' },
 );
 
-export const PostalAddressSchema = StrictObject({
+export const PostalAddress = StrictObject({
   street: Type.String({ minLength: 1, maxLength: 200 }),
   city: Type.String({ minLength: 1, maxLength: 100 }),
   zip_code: Type.String({ minLength: 1, maxLength: 20 }),
@@ -27,12 +27,12 @@ export const PostalAddressSchema = StrictObject({
   state: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
 });
 
-const AddressSchema = Type.Union([Type.String({ minLength: 1, maxLength: 500 }), PostalAddressSchema], {
+const AddressSchema = Type.Union([Type.String({ minLength: 1, maxLength: 500 }), PostalAddress], {
   description: 'One free-text line (seed 001) or a postal address object (seed 004).',
 });
 
 /** An order line. Name the product by `product_id` or `product_sku` (exactly one). */
-export const OrderItemInputSchema = StrictObject({
+export const OrderItemBody = StrictObject({
   product_id: Type.Optional(Uuid),
   product_sku: Type.Optional(Sku),
   product_name: Type.Optional(
@@ -52,7 +52,7 @@ export const OrderItemInputSchema = StrictObject({
  * `unit_price`) and seed 004 (FastAPI: address object, `price_per_unit`). Customer and tenant come from the
  * caller's token, never from here.
  */
-export const CreateOrderSchema = StrictObject(
+export const CreateOrderBody = StrictObject(
   {
     customer_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     customer_email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
@@ -62,7 +62,7 @@ export const CreateOrderSchema = StrictObject(
     currency: Type.Optional(Currency),
     total_amount: Type.Optional(Money('What the client expects the order to cost; checked, never trusted.')),
     notes: Type.Optional(Type.String({ maxLength: 2000 })),
-    items: Type.Array(OrderItemInputSchema, { minItems: 1, maxItems: 100 }),
+    items: Type.Array(OrderItemBody, { minItems: 1, maxItems: 100 }),
   },
   {
     description: 'Seed 001 or seed 004 order payload.',
@@ -87,21 +87,21 @@ export const CreateOrderSchema = StrictObject(
     ],
   },
 );
-export type CreateOrderBody = Static<typeof CreateOrderSchema>;
+export type CreateOrderBody = Static<typeof CreateOrderBody>;
 
-export const UpdateOrderSchema = StrictObject({
+export const UpdateOrderBody = StrictObject({
   status: Status,
   reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
 });
-export type UpdateOrderBody = Static<typeof UpdateOrderSchema>;
+export type UpdateOrderBody = Static<typeof UpdateOrderBody>;
 
-export const OrderIdParamsSchema = StrictObject({ order_id: Uuid });
+export const OrderParams = StrictObject({ order_id: Uuid });
 
-export const CustomerParamsSchema = StrictObject({
+export const CustomerParams = StrictObject({
   customer_id: Type.String({ minLength: 1, maxLength: 255 }),
 });
 
-export const GetOrderQuerySchema = StrictObject({
+export const GetOrderQuery = StrictObject({
   customer_id: Type.Optional(
     Type.String({ minLength: 1, maxLength: 255, description: 'Seed 004: must be the order’s customer.' }),
   ),
@@ -121,21 +121,21 @@ const pageQuery = {
   status: Type.Optional(Status),
 };
 
-export const ListOrdersQuerySchema = StrictObject({
+export const ListOrdersQuery = StrictObject({
   ...pageQuery,
   my_orders: Type.Boolean({ default: false, description: 'Admins: only the orders they placed themselves.' }),
 });
-export type ListOrdersQuery = Static<typeof ListOrdersQuerySchema>;
+export type ListOrdersQuery = Static<typeof ListOrdersQuery>;
 
-export const CustomerOrdersQuerySchema = StrictObject(pageQuery);
-export type CustomerOrdersQuery = Static<typeof CustomerOrdersQuerySchema>;
+export const CustomerOrdersQuery = StrictObject(pageQuery);
+export type CustomerOrdersQuery = Static<typeof CustomerOrdersQuery>;
 
 // ---- responses (documentation) ----
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
-export const OrderItemSchema = Type.Object({
+export const OrderItemJson = Type.Object({
   product_id: Uuid,
   product_sku: Type.String(),
   product_name: Type.String(),
@@ -144,7 +144,7 @@ export const OrderItemSchema = Type.Object({
   line_total: Type.Number(),
 });
 
-export const StatusChangeSchema = Type.Object({
+export const StatusChangeJson = Type.Object({
   from: Nullable(Status),
   to: Status,
   at: Type.String({ format: 'date-time' }),
@@ -153,7 +153,7 @@ export const StatusChangeSchema = Type.Object({
   reason: Nullable(Type.String()),
 });
 
-export const OrderSchema = Type.Object({
+export const OrderJson = Type.Object({
   order_id: Uuid,
   tenant_id: Type.String(),
   customer_id: Type.String(),
@@ -165,7 +165,7 @@ export const OrderSchema = Type.Object({
   notes: Nullable(Type.String()),
   status: Status,
   order_status: Status,
-  items: Type.Array(OrderItemSchema),
+  items: Type.Array(OrderItemJson),
   total_amount: Type.Number(),
   currency: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
@@ -174,13 +174,13 @@ export const OrderSchema = Type.Object({
   created_by: Type.String(),
   created_by_email: Nullable(Type.String()),
   version: Type.Integer(),
-  status_history: Type.Array(StatusChangeSchema),
+  status_history: Type.Array(StatusChangeJson),
 });
 
-export const OrderEnvelopeSchema = Type.Object({ message: Type.String(), order: OrderSchema });
+export const OrderEnvelopeJson = Type.Object({ message: Type.String(), order: OrderJson });
 
-export const OrderPageSchema = Type.Object({
-  orders: Type.Array(OrderSchema),
+export const OrderPage = Type.Object({
+  orders: Type.Array(OrderJson),
   next_cursor: Nullable(Type.String()),
   count: Type.Integer(),
 });

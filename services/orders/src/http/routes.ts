@@ -1,20 +1,30 @@
-import { etagOf, headerOf, ifMatchVersion, type Route, requirePrincipal, route } from '@shop/platform';
+import {
+  AppError,
+  etagOf,
+  fromMinor,
+  headerOf,
+  ifMatchVersion,
+  type Route,
+  requirePrincipal,
+  route,
+} from '@shop/platform';
 import type { Context } from 'koa';
 import { parseIdempotencyKey } from '../domain/idempotency.ts';
-import { orderToJson } from '../domain/order-json.ts';
 import type { OrdersService, Page } from '../domain/orders-service.ts';
+import type { PricedOrder } from '../domain/place-order.ts';
 import {
-  CreateOrderSchema,
-  CustomerOrdersQuerySchema,
-  CustomerParamsSchema,
-  GetOrderQuerySchema,
-  ListOrdersQuerySchema,
-  OrderEnvelopeSchema,
-  OrderIdParamsSchema,
-  OrderPageSchema,
-  OrderSchema,
-  UpdateOrderSchema,
+  CreateOrderBody,
+  CustomerOrdersQuery,
+  CustomerParams,
+  GetOrderQuery,
+  ListOrdersQuery,
+  OrderEnvelopeJson,
+  OrderJson,
+  OrderPage,
+  OrderParams,
+  UpdateOrderBody,
 } from '../domain/schemas.ts';
+import { orderJson, orderLineJson } from './presenters.ts';
 
 const shopper = ['admin', 'customer'] as const;
 const tags = ['orders'];
@@ -25,10 +35,25 @@ const noSuchOrder = {
 };
 
 const pageToJson = (page: Page) => ({
-  orders: page.orders.map(orderToJson),
+  orders: page.orders.map(orderJson),
   next_cursor: page.nextCursor,
   count: page.orders.length,
 });
+
+/** 409 with the server's figures: what the client should have sent. */
+const priceMismatch = (priced: PricedOrder) =>
+  AppError.conflict(
+    'price_mismatch',
+    'The prices or total sent differ from the catalog; nothing was ordered.',
+    {
+      mismatches: priced.mismatches,
+      server: {
+        items: priced.items.map(orderLineJson),
+        total_amount: fromMinor(priced.total),
+        currency: priced.currency,
+      },
+    },
+  );
 
 /** The orders API: thin adapters from HTTP to the use cases, declared once for validation and OpenAPI. */
 export function orderRoutes(orders: OrdersService): Route[] {
@@ -40,7 +65,7 @@ export function orderRoutes(orders: OrdersService): Route[] {
       summary: 'Place an order (seed 001 or seed 004 payload); prices come from the catalog.',
       tags,
       access: shopper,
-      body: CreateOrderSchema,
+      body: CreateOrderBody,
       headers: {
         'Idempotency-Key': {
           description:
@@ -50,7 +75,7 @@ export function orderRoutes(orders: OrdersService): Route[] {
       responses: {
         201: {
           description: 'Created (or, for a retried Idempotency-Key, the first response again).',
-          schema: OrderEnvelopeSchema,
+          schema: OrderEnvelopeJson,
           headers: {
             Location: 'The new order.',
             ETag: 'Its version.',
@@ -73,11 +98,13 @@ export function orderRoutes(orders: OrdersService): Route[] {
         // key came out blank would otherwise lose its retry protection without noticing.
         const sent = ctx.headers['idempotency-key'] !== undefined;
         const key = parseIdempotencyKey(sent ? ctx.get('idempotency-key') : undefined);
-        const { order, replayed } = await orders.placeOrder(requirePrincipal(principal), body, key);
+        const outcome = await orders.placeOrder(requirePrincipal(principal), body, key);
+        if (outcome.kind === 'price_mismatch') throw priceMismatch(outcome.priced);
+        const { order, replayed } = outcome;
         ctx.status = 201;
         ctx.set({ location: `/orders/${order.orderId}`, etag: etagOf(order.version) });
         if (replayed) ctx.set('idempotent-replayed', 'true');
-        ctx.body = { message: 'Order created successfully', order: orderToJson(order) };
+        ctx.body = { message: 'Order created successfully', order: orderJson(order) };
       },
     }),
     route({
@@ -87,8 +114,8 @@ export function orderRoutes(orders: OrdersService): Route[] {
       summary: 'List orders, newest first: a customer’s own, or the tenant’s for admins.',
       tags,
       access: shopper,
-      query: ListOrdersQuerySchema,
-      responses: { 200: { description: 'A page of orders.', schema: OrderPageSchema }, ...invalid },
+      query: ListOrdersQuery,
+      responses: { 200: { description: 'A page of orders.', schema: OrderPage }, ...invalid },
       async handler({ query, principal }, ctx) {
         ctx.body = pageToJson(await orders.listOrders(requirePrincipal(principal), query));
       },
@@ -100,12 +127,12 @@ export function orderRoutes(orders: OrdersService): Route[] {
       summary: 'Read one order.',
       tags,
       access: shopper,
-      params: OrderIdParamsSchema,
-      query: GetOrderQuerySchema,
+      params: OrderParams,
+      query: GetOrderQuery,
       responses: {
         200: {
           description: 'The order.',
-          schema: OrderSchema,
+          schema: OrderJson,
           headers: { ETag: 'Its version, for If-Match.' },
         },
         ...invalid,
@@ -114,7 +141,7 @@ export function orderRoutes(orders: OrdersService): Route[] {
       async handler({ params, query, principal }, ctx) {
         const order = await orders.getOrder(requirePrincipal(principal), params.order_id, query.customer_id);
         ctx.set('etag', etagOf(order.version));
-        ctx.body = orderToJson(order);
+        ctx.body = orderJson(order);
       },
     }),
     route({
@@ -124,11 +151,11 @@ export function orderRoutes(orders: OrdersService): Route[] {
       summary: 'Change an order’s status (admins any legal move; customers cancel their own PENDING order).',
       tags,
       access: shopper,
-      params: OrderIdParamsSchema,
-      body: UpdateOrderSchema,
+      params: OrderParams,
+      body: UpdateOrderBody,
       headers: { 'If-Match': { description: 'The ETag read; a stale one is refused with 412.' } },
       responses: {
-        200: { description: 'Updated.', schema: OrderEnvelopeSchema, headers: { ETag: 'The new version.' } },
+        200: { description: 'Updated.', schema: OrderEnvelopeJson, headers: { ETag: 'The new version.' } },
         ...invalid,
         403: {
           description:
@@ -143,7 +170,7 @@ export function orderRoutes(orders: OrdersService): Route[] {
         const ifMatch = ifMatchVersion(headerOf(ctx, 'if-match'));
         const order = await orders.changeStatus(requirePrincipal(principal), params.order_id, body, ifMatch);
         ctx.set('etag', etagOf(order.version));
-        ctx.body = { message: 'Order updated successfully', order: orderToJson(order) };
+        ctx.body = { message: 'Order updated successfully', order: orderJson(order) };
       },
     }),
     route({
@@ -153,10 +180,10 @@ export function orderRoutes(orders: OrdersService): Route[] {
       summary: 'One customer’s orders, newest first (customers: only their own id).',
       tags,
       access: shopper,
-      params: CustomerParamsSchema,
-      query: CustomerOrdersQuerySchema,
+      params: CustomerParams,
+      query: CustomerOrdersQuery,
       responses: {
-        200: { description: 'A page of orders.', schema: OrderPageSchema },
+        200: { description: 'A page of orders.', schema: OrderPage },
         ...invalid,
         404: { description: 'A customer asked for another customer’s orders.' },
       },

@@ -1,8 +1,8 @@
 import { fromMinor } from '@shop/platform';
-import type { Order, OrderLine, StatusChange } from './order.ts';
+import type { Order, OrderLine, StatusChange } from '../domain/order.ts';
 
 /** An order line as the API shows it: money as numbers with two decimals. */
-export const lineToJson = (line: OrderLine) => ({
+export const orderLineJson = (line: OrderLine) => ({
   product_id: line.productId,
   product_sku: line.productSku,
   product_name: line.productName,
@@ -21,7 +21,7 @@ const changeToJson = (change: StatusChange) => ({
 });
 
 /** The order as every route answers it. `order_status` and `order_date` keep seed 004's names. */
-export function orderToJson(order: Order) {
+export function orderJson(order: Order) {
   return {
     order_id: order.orderId,
     tenant_id: order.tenantId,
@@ -34,7 +34,7 @@ export function orderToJson(order: Order) {
     notes: order.notes,
     status: order.status,
     order_status: order.status,
-    items: order.items.map(lineToJson),
+    items: order.items.map(orderLineJson),
     total_amount: fromMinor(order.total),
     currency: order.currency,
     created_at: order.createdAt,
@@ -46,4 +46,3 @@ export function orderToJson(order: Order) {
     status_history: order.statusHistory.map(changeToJson),
   };
 }
-export type OrderJson = ReturnType<typeof orderToJson>;
