@@ -7,10 +7,10 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDevIssuer } from '@shop/platform/dev-issuer';
+import { freePort, waitFor } from '@shop/reliability/net';
 
 const root = resolve(import.meta.dirname, '..');
 const skipBuild = process.argv.includes('--no-build');
@@ -46,26 +46,12 @@ const { cli, build, run } = engine();
 const sh = (args: string[], options: { quiet?: boolean } = {}) =>
   execFileSync(cli, args, { cwd: root, stdio: options.quiet ? 'pipe' : 'inherit', encoding: 'utf8' });
 
-const freePort = () =>
-  new Promise<number>((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
+/** Until `url` answers 2xx. */
+const waitForOk = (url: string, seconds = 60) =>
+  waitFor(`${url} answering 2xx`, async () => (await fetch(url)).ok, {
+    withinMs: seconds * 1000,
+    everyMs: 250,
   });
-
-async function waitFor(url: string, seconds = 60): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error(`${url} did not answer 2xx within ${seconds} s`);
-}
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`FAILED: ${message}`);
@@ -173,7 +159,7 @@ try {
     },
   );
   const productsUrl = `http://127.0.0.1:${productsPort}`;
-  await waitFor(`${productsUrl}/healthz`);
+  await waitForOk(`${productsUrl}/healthz`);
   check(true, 'products /healthz is 200');
   const catalog = (await (await fetch(`${productsUrl}/products?limit=5`)).json()) as { items: unknown[] };
   check(catalog.items.length === 5, 'products GET /products reads the seeded catalog from MySQL');
@@ -197,7 +183,7 @@ try {
       stdio: 'ignore',
     },
   );
-  await waitFor(`http://127.0.0.1:${dynamoPort}`, 60).catch(() => undefined);
+  await waitForOk(`http://127.0.0.1:${dynamoPort}`, 60).catch(() => undefined);
   const ordersEnv = {
     ...auth,
     SERVICE_NAME: 'orders',
@@ -225,7 +211,7 @@ try {
     },
   );
   const ordersUrl = `http://127.0.0.1:${ordersPort}`;
-  await waitFor(`${ordersUrl}/healthz`);
+  await waitForOk(`${ordersUrl}/healthz`);
   check(true, 'orders /healthz is 200');
   const token = await issuer.mint({ tenant: 'demo', role: 'customer', sub: 'image-test-customer' });
   const first = catalog.items[0] as { product_id: string; price: number };

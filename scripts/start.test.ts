@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '@shop/reliability/net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /**
@@ -16,14 +17,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '..');
 /** Starting the stack migrates two stores and builds the storefront: slow on a busy machine. */
 const STACK_TEST_TIMEOUT_MS = 180_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 interface Stack {
   process: ChildProcess;

@@ -4,9 +4,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '@shop/reliability/net';
 import { patience } from './patience.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
@@ -24,17 +24,6 @@ export interface ApiCall {
   token?: string;
   body?: unknown;
   headers?: Record<string, string>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 /** A tenant id no other test (or earlier run) uses. */
