@@ -16,6 +16,12 @@ export interface MigrateOptions {
   table: string;
   /** Serialises concurrent runs: a PostgreSQL advisory lock on its hash, a MySQL GET_LOCK by name. */
   lock: string;
+  /**
+   * PostgreSQL only: a fixed advisory-lock key instead of the hash of `lock`, for a service whose earlier
+   * runner locked on a number, so that an old and a new migration run during a deploy still wait for
+   * each other.
+   */
+  pgLockKey?: number;
   /** Runs under the lock once `table` exists, before the pending migrations are looked up (e.g. carrying over older records). */
   before?: (execute: Execute) => Promise<void>;
 }
@@ -30,7 +36,7 @@ export interface MigrateOptions {
 export async function applyMigrations(
   orm: MikroORM,
   engine: Engine,
-  { migrations, table, lock, before }: MigrateOptions,
+  { migrations, table, lock, pgLockKey, before }: MigrateOptions,
 ): Promise<string[]> {
   const { Migrator } = await import('@mikro-orm/migrations');
   orm.config.set('migrations', {
@@ -58,7 +64,11 @@ export async function applyMigrations(
   }
   return connection.transactional(async (trx) => {
     const execute = executeIn(trx);
-    if (engine === 'postgresql') await execute('select pg_advisory_xact_lock(hashtext(?))', [lock]);
+    if (engine === 'postgresql') {
+      await (pgLockKey === undefined
+        ? execute('select pg_advisory_xact_lock(hashtext(?))', [lock])
+        : execute('select pg_advisory_xact_lock(?)', [pgLockKey]));
+    }
     if (engine === 'mysql') {
       const [row] = await execute('select get_lock(?, 120) as locked', [lock]);
       if (Number(row?.locked) !== 1) throw new Error('could not take the migration lock within 120 s');

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import demo from '@shop/database/products/seed/demo-products.json' with { type: 'json' };
 import { asTenantId, createLogger } from '@shop/platform';
 import type { DevIssuer } from '@shop/platform/dev-issuer';
+import { waitFor } from '@shop/reliability/net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/data-access/database.ts';
 import { applyMigrations } from '../src/data-access/migrations.ts';
@@ -104,6 +105,50 @@ describe.each(sqlEngines)('schema migrations on $engine', (target) => {
         expect(await executedMigrations(instances[0]!)).toEqual(['0001-initial']);
       } finally {
         await Promise.all(instances.map((instance) => instance.close()));
+        await scratch.drop();
+        await shared.close();
+      }
+    },
+  );
+
+  it.skipIf(target.engine !== 'postgresql')(
+    'When a products migration from an older image holds its lock, then a new one waits for it (same key)',
+    async () => {
+      const shared = await openDatabase({ url: target.url!, poolMax: 2, logger });
+      const scratch = await scratchDatabase(shared, target.url!);
+      const older = await openDatabase({ url: scratch.url, poolMax: 1, logger });
+      const newer = await openDatabase({ url: scratch.url, poolMax: 2, logger });
+      try {
+        // What the runner before @shop/database/migrate took (its PG_LOCK_KEY), held in a session.
+        const connection = older.em().getConnection();
+        await connection.execute('select pg_advisory_lock(727100001)');
+        let finished = false;
+        const migrating = applyMigrations(newer).then((applied) => {
+          finished = true;
+          return applied;
+        });
+        // Seen waiting on an advisory lock in the scratch database: it took the older runner's key.
+        const database = new URL(scratch.url).pathname.slice(1);
+        await waitFor(
+          "the new migration waiting on the older run's lock",
+          async () => {
+            const [row] = await shared
+              .em()
+              .getConnection()
+              .execute<{ waiting: number | string }[]>(
+                "select count(*) as waiting from pg_stat_activity where datname = ? and wait_event = 'advisory'",
+                [database],
+              );
+            return Number(row?.waiting) > 0;
+          },
+          { withinMs: 10_000 },
+        );
+        expect(finished).toBe(false);
+        await connection.execute('select pg_advisory_unlock(727100001)');
+
+        expect(await migrating).toEqual(['0001-initial']);
+      } finally {
+        await Promise.all([older.close(), newer.close()]);
         await scratch.drop();
         await shared.close();
       }

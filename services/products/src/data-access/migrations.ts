@@ -16,5 +16,7 @@ export async function applyMigrations(database: Database): Promise<string[]> {
     migrations: productsMigrations[database.engine],
     table: 'products_schema_migrations',
     lock: 'products_schema_migrations',
+    // The key the earlier products runner locked on: old and new runs during a deploy wait for each other.
+    pgLockKey: 727_100_001,
   });
 }
