@@ -1,7 +1,7 @@
 // A service as it runs in production: `node services/<svc>/src/server.ts` in a process of its own, to
 // signal and to watch exit. Plus raw HTTP helpers that see what a client sees when a server goes away.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { request } from 'node:http';
+import { type ClientRequest, request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,20 +101,7 @@ export function slowUpload(
     agent: false,
     headers: { 'content-type': 'application/json', connection: 'close', ...headers },
   });
-  const reply = new Promise<RawReply | Error>((resolve) => {
-    req.once('response', (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.once('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }),
-      );
-      response.once('error', resolve);
-    });
-    req.once('error', resolve);
-  });
+  const reply = replyOf(req);
   req.flushHeaders();
   req.write(body.slice(0, cut));
   return { finish: () => req.end(body.slice(cut)), reply };
@@ -128,12 +115,19 @@ export function rawRequest(
   headers: Record<string, string> = {},
   body?: string,
 ): Promise<RawReply | Error> {
+  const req = request(`${url}${path}`, {
+    method,
+    agent: false,
+    headers: { connection: 'close', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+  });
+  const reply = replyOf(req);
+  req.end(body);
+  return reply;
+}
+
+/** The whole reply to `req`, or the error the request or the response met; never rejects. */
+function replyOf(req: ClientRequest): Promise<RawReply | Error> {
   return new Promise((resolve) => {
-    const req = request(`${url}${path}`, {
-      method,
-      agent: false,
-      headers: { connection: 'close', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-    });
     req.once('response', (response) => {
       let text = '';
       response.setEncoding('utf8');
@@ -146,6 +140,5 @@ export function rawRequest(
       response.once('error', resolve);
     });
     req.once('error', resolve);
-    req.end(body);
   });
 }
