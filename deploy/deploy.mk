@@ -4,6 +4,7 @@
 #   make plan-aws   | plan-gcp   | plan-azure      terraform plan (nothing changes)
 #   make destroy-aws | destroy-gcp | destroy-azure terraform destroy
 #   make storefront-config PROVIDER=aws|gcp|azure  services/storefront/dist/config.json from terraform outputs
+#   make purge-catalog-aws | purge-catalog-gcp | purge-catalog-azure   drop cached catalog reads at once
 #
 # `make -n deploy-aws` prints every step without running any. Variables:
 #   IMAGE_TAG        image tag pushed and deployed (default: the current commit)
@@ -34,7 +35,8 @@ AWS_PLATFORM = linux/$(if $(filter x86_64,$(AWS_ARCH)),amd64,arm64)
 
 .PHONY: deploy-aws deploy-gcp deploy-azure plan-aws plan-gcp plan-azure destroy-aws destroy-gcp destroy-azure \
 	tf-init-aws tf-init-gcp tf-init-azure storefront-build storefront-config \
-	publish-storefront-aws publish-storefront-gcp publish-storefront-azure
+	publish-storefront-aws publish-storefront-gcp publish-storefront-azure \
+	purge-catalog-aws purge-catalog-gcp purge-catalog-azure
 
 ## --- AWS: ECR, Lambda (Web Adapter), HTTP API + Cognito, RDS MySQL, DynamoDB, S3 + CloudFront
 
@@ -148,6 +150,21 @@ publish-storefront-azure: ## publish services/storefront/dist (with its config.j
 
 destroy-azure: tf-init-azure ## terraform destroy of the Azure deployment
 	$(call tf,azure) destroy $(TF_APPROVE) $(AZURE_VARS)
+
+## --- catalog caches (deploy/README.md, "Catalog caching at the edge")
+# Cached anonymous catalog reads expire within CATALOG_CACHE_MAX_AGE_SECONDS (plus the stale window) by
+# themselves; these drop them at once, e.g. after a price correction that cannot wait.
+
+purge-catalog-aws: ## drop CloudFront's cached catalog reads
+	aws cloudfront create-invalidation --distribution-id $(call tf_out,aws,cloudfront_distribution_id) --paths '/products' '/products/*'
+
+purge-catalog-gcp: ## drop Cloud CDN's cached catalog reads
+	gcloud compute url-maps invalidate-cdn-cache $(call tf_out,gcp,url_map) --path '/products' --project $(call tf_out,gcp,project_id) --async
+	gcloud compute url-maps invalidate-cdn-cache $(call tf_out,gcp,url_map) --path '/products/*' --project $(call tf_out,gcp,project_id) --async
+
+# The gateway keeps its cache on each replica's own disk: restarting its revision empties it.
+purge-catalog-azure: ## drop the Azure gateway's cached catalog reads (restarts the gateway)
+	az containerapp revision restart --name $(call tf_out,azure,gateway_app) --resource-group $(call tf_out,azure,resource_group) --revision $$(az containerapp show --name $(call tf_out,azure,gateway_app) --resource-group $(call tf_out,azure,resource_group) --query properties.latestRevisionName -o tsv)
 
 ## --- storefront
 

@@ -1,19 +1,27 @@
 # The public HTTP API. Routes as the local gateway has them: /products*, /orders*, /customers/*; every
 # route that changes something, and every orders route, needs a Cognito ID token checked by the JWT
 # authorizer. Catalog reads stay anonymous (the products function verifies a token itself if one comes).
-# /stock* has no route here: it lives on the private API in internal.tf.
+# /stock* has no route here: it lives on the private API in internal.tf. Browsers reach this API through
+# CloudFront (storefront.tf), which caches anonymous catalog reads; its execute-api URL still answers,
+# uncached (the api_origin_url output).
 
 resource "aws_apigatewayv2_api" "http" {
   name          = "${local.name}-api"
   protocol_type = "HTTP"
   description   = "shop public API"
 
-  cors_configuration {
-    allow_origins  = concat([local.storefront_url], [for url in var.extra_callback_urls : trimsuffix(url, "/")])
-    allow_methods  = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
-    allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match", "x-tenant-id", "x-request-id"]
-    expose_headers = ["etag", "location", "retry-after", "x-request-id"]
-    max_age        = 600
+  # The storefront reaches the API through its own CloudFront origin (storefront.tf), so it needs no CORS;
+  # other origins (a local storefront, extra_callback_urls) do. The storefront's origin is not listed: the
+  # distribution's origin is this API, and listing the distribution here would make a dependency cycle.
+  dynamic "cors_configuration" {
+    for_each = length(local.api_cors_origins) > 0 ? [local.api_cors_origins] : []
+    content {
+      allow_origins  = cors_configuration.value
+      allow_methods  = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
+      allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match", "if-none-match", "x-tenant-id", "x-request-id"]
+      expose_headers = ["etag", "location", "retry-after", "x-request-id"]
+      max_age        = 600
+    }
   }
 }
 
@@ -59,6 +67,7 @@ locals {
     "PUT /orders/{proxy+}"      = ["orders", true]
     "GET /customers/{proxy+}"   = ["orders", true]
   }
+  api_cors_origins = [for url in var.extra_callback_urls : trimsuffix(url, "/")]
   integrations = {
     products = aws_apigatewayv2_integration.products.id
     orders   = aws_apigatewayv2_integration.orders.id

@@ -4,7 +4,11 @@ locals {
   region     = data.aws_region.current.region
   azs        = slice(data.aws_availability_zones.available.names, 0, 2)
 
+  # The storefront and the public API share one origin: CloudFront serves the site from S3 and forwards
+  # /products*, /orders* and /customers/* to the HTTP API (storefront.tf), caching anonymous catalog reads.
   storefront_url = "https://${aws_cloudfront_distribution.storefront.domain_name}"
+  # The HTTP API's own host name (its $default stage has no path): CloudFront's origin for the API.
+  api_origin_domain = "${aws_apigatewayv2_api.http.id}.execute-api.${local.region}.amazonaws.com"
 
   # The orders function reaches the products function through the private REST API (internal.tf):
   # its hostname resolves to the execute-api VPC endpoint inside the VPC and to nothing useful outside.
@@ -41,6 +45,9 @@ locals {
     DATABASE_URL   = local.database_url
     DB_POOL_MAX    = var.enable_rds_proxy ? "2" : "1"
     DEFAULT_TENANT = var.default_tenant
+    # Cache-Control of anonymous catalog reads, which CloudFront honours (storefront.tf).
+    CATALOG_CACHE_MAX_AGE_SECONDS = tostring(var.catalog_cache_max_age_seconds)
+    CATALOG_CACHE_STALE_SECONDS   = tostring(var.catalog_cache_stale_seconds)
   })
 
   orders_env = merge(local.common_env, {

@@ -26,7 +26,12 @@ output "lambda_architecture" {
 }
 
 output "api_url" {
-  description = "Base URL of the public API (/products, /orders, /customers)."
+  description = "Base URL of the public API (/products, /orders, /customers): the storefront's own CloudFront origin, which caches anonymous catalog reads."
+  value       = local.storefront_url
+}
+
+output "api_origin_url" {
+  description = "The HTTP API itself, behind CloudFront: answers the same routes, never cached (for diagnosis)."
   value       = aws_apigatewayv2_stage.default.invoke_url
 }
 
@@ -41,7 +46,7 @@ output "storefront_bucket" {
 }
 
 output "cloudfront_distribution_id" {
-  description = "CloudFront distribution to invalidate after publishing."
+  description = "CloudFront distribution to invalidate after publishing (storefront) or to purge cached catalog reads."
   value       = aws_cloudfront_distribution.storefront.id
 }
 

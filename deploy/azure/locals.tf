@@ -42,6 +42,9 @@ locals {
   products_env = merge(local.common_env, {
     SERVICE_NAME   = "products"
     DEFAULT_TENANT = local.default_tenant
+    # Cache-Control of anonymous catalog reads, which the gateway's nginx cache honours (gateway/).
+    CATALOG_CACHE_MAX_AGE_SECONDS = tostring(var.catalog_cache_max_age_seconds)
+    CATALOG_CACHE_STALE_SECONDS   = tostring(var.catalog_cache_stale_seconds)
   })
 
   orders_env = merge(local.common_env, {

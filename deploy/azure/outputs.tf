@@ -20,6 +20,11 @@ output "api_url" {
   value       = "https://${azurerm_container_app.gateway.ingress[0].fqdn}"
 }
 
+output "gateway_app" {
+  description = "Container app of the public gateway (nginx; caches anonymous catalog reads)."
+  value       = azurerm_container_app.gateway.name
+}
+
 output "storefront_url" {
   description = "The storefront (Storage static website)."
   value       = local.storefront_url

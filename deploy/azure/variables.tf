@@ -163,3 +163,25 @@ variable "extra_redirect_uris" {
   type        = list(string)
   default     = []
 }
+
+variable "catalog_cache_max_age_seconds" {
+  description = "CATALOG_CACHE_MAX_AGE_SECONDS of the products service: how long a shared cache (here the gateway's nginx cache) may serve an anonymous catalog read without asking again; a product update is visible within it. 0 turns edge caching of the catalog off."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.catalog_cache_max_age_seconds >= 0 && var.catalog_cache_max_age_seconds <= 86400 && floor(var.catalog_cache_max_age_seconds) == var.catalog_cache_max_age_seconds
+    error_message = "catalog_cache_max_age_seconds: a whole number of seconds, 0-86400, as the products service accepts (0 = no edge caching)."
+  }
+}
+
+variable "catalog_cache_stale_seconds" {
+  description = "CATALOG_CACHE_STALE_SECONDS of the products service (stale-while-revalidate): after max-age, the first request may still get the old answer while the cache refreshes, for at most this long."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.catalog_cache_stale_seconds >= 0 && var.catalog_cache_stale_seconds <= 86400 && floor(var.catalog_cache_stale_seconds) == var.catalog_cache_stale_seconds
+    error_message = "catalog_cache_stale_seconds: a whole number of seconds, 0-86400, as the products service accepts."
+  }
+}

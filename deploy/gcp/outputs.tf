@@ -35,6 +35,11 @@ output "storefront_url" {
   value       = local.site_url
 }
 
+output "url_map" {
+  description = "URL map of the load balancer (Cloud CDN invalidations name it)."
+  value       = google_compute_url_map.site.name
+}
+
 output "storefront_bucket" {
   description = "Cloud Storage bucket the storefront is published to."
   value       = google_storage_bucket.storefront.name

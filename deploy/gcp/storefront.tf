@@ -52,10 +52,53 @@ resource "google_compute_region_network_endpoint_group" "orders" {
   }
 }
 
+# Cloud CDN on the products backend caches anonymous catalog reads as the service's Cache-Control says
+# (public, max-age=CATALOG_CACHE_MAX_AGE_SECONDS, stale-while-revalidate=CATALOG_CACHE_STALE_SECONDS):
+#   - USE_ORIGIN_HEADERS: only responses the service marks public with a max-age are cached; the TTL fields
+#     must be left out in this mode (the API refuses them), so the service's max-age is the edge's TTL;
+#   - the key: protocol, host, path, the whole query string (page cursors, filters) and X-Tenant-Id (the
+#     store an anonymous visitor browses);
+#   - a request with Authorization bypasses the cache both ways (bypass_cache_on_request_headers: "The
+#     cache is bypassed for all cdnPolicy.cacheMode settings"), so a signed-in read never gets an anonymous
+#     answer and is never stored; the service also answers it private, no-store, which Cloud CDN never
+#     caches ("It has a Cache-Control: no-store, no-cache, or private directive" blocks caching, Cloud CDN
+#     caching overview, https://cloud.google.com/cdn/docs/caching);
+#   - serve_while_stale bounds stale serving (the API's default is 86400 s, a day, also on origin errors)
+#     to the configured stale window; negative caching is off, so a 404 is cached only if the service says so;
+#   - catalog_cache_max_age_seconds = 0 turns Cloud CDN off on this backend.
+# Caveat (deploy/README.md, "Catalog caching at the edge"): the same overview lists "It has a Vary header
+# with a value other than Accept, Accept-Encoding, or Origin" among what blocks caching, and the service
+# sends Vary: X-Tenant-Id, Authorization. The key and the bypass above already cover both headers, but
+# until that is settled, check the X-Cache-Status header (below) or httpRequest.cacheHit in the load
+# balancer's request logs after a deploy.
+# Writes, /orders* and /customers/* are never cached: Cloud CDN caches GET only, and the orders backend has
+# no CDN. Purge: make purge-catalog-gcp.
 resource "google_compute_backend_service" "products" {
   name                  = "${local.name}-products"
   load_balancing_scheme = "EXTERNAL_MANAGED"
   protocol              = "HTTPS"
+  enable_cdn            = var.catalog_cache_max_age_seconds > 0
+  # What the edge did with the request ({cdn_cache_status}, one of the load balancer's header variables).
+  custom_response_headers = ["X-Cache-Status: {cdn_cache_status}"]
+
+  cdn_policy {
+    cache_mode         = "USE_ORIGIN_HEADERS"
+    serve_while_stale  = var.catalog_cache_stale_seconds
+    negative_caching   = false
+    request_coalescing = true
+
+    cache_key_policy {
+      include_host         = true
+      include_protocol     = true
+      include_query_string = true
+      include_http_headers = ["X-Tenant-Id"]
+    }
+
+    bypass_cache_on_request_headers {
+      header_name = "Authorization"
+    }
+  }
+
   backend {
     group = google_compute_region_network_endpoint_group.products.id
   }
@@ -65,10 +108,12 @@ resource "google_compute_backend_service" "products" {
   }
 }
 
+# Orders and customers are per-user: no CDN.
 resource "google_compute_backend_service" "orders" {
   name                  = "${local.name}-orders"
   load_balancing_scheme = "EXTERNAL_MANAGED"
   protocol              = "HTTPS"
+  enable_cdn            = false
   backend {
     group = google_compute_region_network_endpoint_group.orders.id
   }

@@ -30,8 +30,12 @@ import { type Deployment, deployedEnv, deployments, type Provider } from './lib/
 import { type OutputRead, outputsReadByMakefile, outputsReadInRepo } from './lib/makefile.ts';
 import { checkDeployment, requiredVariables, serviceConfigs } from './lib/service-config.ts';
 import {
+  type Block,
+  type EvaluationOptions,
+  evaluateValue,
   exampleTfvars,
   loadRoot,
+  scopeFor,
   secretOutputs,
   TerraformParseError,
   type TerraformRoot,
@@ -287,6 +291,315 @@ describe('terraform fmt', () => {
       env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' },
     }).trim();
     expect(changed).toBe('');
+  });
+});
+
+// --- Catalog caching at the edge (deploy/README.md): each cloud lets its edge cache anonymous catalog reads
+// as the products service's Cache-Control says, keyed on what the answer depends on, and nothing else.
+
+const CATALOG_ENV = {
+  CATALOG_CACHE_MAX_AGE_SECONDS: 'catalog_cache_max_age_seconds',
+  CATALOG_CACHE_STALE_SECONDS: 'catalog_cache_stale_seconds',
+} as const;
+// AWS managed CloudFront policies (deploy/aws/storefront.tf).
+const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+/** The API's public prefixes as CloudFront path patterns: nothing else may reach the API origin. */
+const CLOUDFRONT_API_PATHS = ['/products*', '/orders*', '/customers/*'];
+
+/** A Terraform expression as hcl2json leaves it in a value: "${expression}". */
+const expression = (source: string) => `\${${source}}`;
+const nested = (block: Block | undefined, name: string): Block[] =>
+  (block?.[name] as Block[] | undefined) ?? [];
+const lowered = (values: unknown): string[] =>
+  ((values as string[] | undefined) ?? []).map((v) => v.toLowerCase());
+
+/** A value of the root as Terraform would compute it with these options. */
+function evaluator(root: TerraformRoot, options: EvaluationOptions) {
+  const scope = scopeFor(root, options);
+  return (value: unknown) => evaluateValue(value, scope);
+}
+
+/** CloudFront: one API origin, the public prefixes only, the catalog cached on the right key, the rest not. */
+function cloudFrontProblems(root: TerraformRoot, options: EvaluationOptions): string[] {
+  const value = evaluator(root, options);
+  const distribution = root.resources.aws_cloudfront_distribution?.storefront;
+  if (!distribution) return ['aws_cloudfront_distribution.storefront is missing'];
+  const problems: string[] = [];
+  const origin = nested(distribution, 'origin').find((candidate) => candidate.origin_id === 'api');
+  if (!/^[\w-]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com$/.test(String(value(origin?.domain_name)))) {
+    problems.push('the "api" origin is not the HTTP API\'s execute-api host');
+  }
+  if (nested(origin, 'custom_origin_config')[0]?.origin_protocol_policy !== 'https-only') {
+    problems.push('the "api" origin is not reached over HTTPS only');
+  }
+  if (nested(distribution, 'custom_error_response').length > 0) {
+    problems.push("custom_error_response would rewrite the API's error answers too");
+  }
+  const toApi = nested(distribution, 'ordered_cache_behavior').filter((b) => b.target_origin_id === 'api');
+  for (const path of CLOUDFRONT_API_PATHS) {
+    if (!toApi.some((b) => b.path_pattern === path)) problems.push(`no behaviour sends ${path} to the API`);
+  }
+  for (const behaviour of toApi) problems.push(...apiBehaviourProblems(behaviour, value));
+  return [...problems, ...catalogCachePolicyProblems(root, value)];
+}
+
+function apiBehaviourProblems(behaviour: Block, value: (v: unknown) => unknown): string[] {
+  const path = String(behaviour.path_pattern);
+  if (!CLOUDFRONT_API_PATHS.includes(path))
+    return [`behaviour ${path} sends a path outside the public prefixes to the API`];
+  const problems: string[] = [];
+  if (JSON.stringify([...(value(behaviour.cached_methods) as string[])].sort()) !== '["GET","HEAD"]') {
+    problems.push(`${path}: caches more than GET and HEAD`);
+  }
+  if (value(behaviour.origin_request_policy_id) !== ALL_VIEWER_EXCEPT_HOST) {
+    problems.push(`${path}: does not forward the viewer's headers without Host (AllViewerExceptHostHeader)`);
+  }
+  if (behaviour.compress !== false) problems.push(`${path}: CloudFront compression would weaken the ETag`);
+  const catalog = behaviour.cache_policy_id === expression('aws_cloudfront_cache_policy.catalog.id');
+  if (path === '/products*' && !catalog) problems.push('/products*: not on the catalog cache policy');
+  if (path !== '/products*' && value(behaviour.cache_policy_id) !== CACHING_DISABLED) {
+    problems.push(`${path}: cached (only the catalog may be)`);
+  }
+  return problems;
+}
+
+function catalogCachePolicyProblems(root: TerraformRoot, value: (v: unknown) => unknown): string[] {
+  const policy = root.resources.aws_cloudfront_cache_policy?.catalog;
+  if (!policy) return ['aws_cloudfront_cache_policy.catalog is missing'];
+  const problems: string[] = [];
+  if (value(policy.min_ttl) !== 0 || value(policy.default_ttl) !== 0) {
+    problems.push(
+      'catalog policy: min and default TTL must be 0 (only what the service marks cacheable is cached)',
+    );
+  }
+  const maxAge = Number(value(expression('var.catalog_cache_max_age_seconds')));
+  if (Number(value(policy.max_ttl)) !== Math.max(maxAge, 1)) {
+    problems.push('catalog policy: max TTL is not bounded by catalog_cache_max_age_seconds');
+  }
+  const key = nested(policy, 'parameters_in_cache_key_and_forwarded_to_origin')[0];
+  const headers = nested(key, 'headers_config')[0];
+  const keyed = lowered(nested(headers, 'headers')[0]?.items);
+  for (const header of ['authorization', 'x-tenant-id', 'origin']) {
+    if (headers?.header_behavior !== 'whitelist' || !keyed.includes(header)) {
+      problems.push(`catalog policy: ${header} is not in the cache key`);
+    }
+  }
+  if (nested(key, 'query_strings_config')[0]?.query_string_behavior !== 'all') {
+    problems.push('catalog policy: the query string is not in the cache key');
+  }
+  return problems;
+}
+
+/** Cloud CDN: on the products backend only, origin headers, keyed on the query and X-Tenant-Id, no Authorization. */
+function cloudCdnProblems(root: TerraformRoot, options: EvaluationOptions): string[] {
+  const value = evaluator(root, options);
+  const problems: string[] = [];
+  for (const [name, backend] of Object.entries(root.resources.google_compute_backend_service ?? {})) {
+    if (name !== 'products' && value(backend.enable_cdn ?? false) !== false) {
+      problems.push(`backend service ${name} has Cloud CDN on (only the catalog may be cached)`);
+    }
+  }
+  const products = root.resources.google_compute_backend_service?.products;
+  const maxAge = Number(value(expression('var.catalog_cache_max_age_seconds')));
+  if (value(products?.enable_cdn) !== maxAge > 0) {
+    problems.push('the products backend does not follow catalog_cache_max_age_seconds (on when > 0)');
+  }
+  const policy = nested(products, 'cdn_policy')[0];
+  if (policy?.cache_mode !== 'USE_ORIGIN_HEADERS')
+    problems.push("the products CDN does not use the origin's headers");
+  for (const ttl of ['default_ttl', 'max_ttl', 'client_ttl']) {
+    if (policy && ttl in policy) problems.push(`cdn_policy.${ttl} is refused with USE_ORIGIN_HEADERS`);
+  }
+  if (value(policy?.serve_while_stale) !== Number(value(expression('var.catalog_cache_stale_seconds')))) {
+    problems.push(
+      'serve_while_stale is not catalog_cache_stale_seconds (the API default serves a day-old answer)',
+    );
+  }
+  const key = nested(policy, 'cache_key_policy')[0];
+  if (key?.include_query_string !== true) problems.push('the query string is not in the Cloud CDN key');
+  if (!lowered(key?.include_http_headers).includes('x-tenant-id'))
+    problems.push('X-Tenant-Id is not in the Cloud CDN key');
+  const bypass = nested(policy, 'bypass_cache_on_request_headers').map((h) =>
+    String(h.header_name).toLowerCase(),
+  );
+  if (!bypass.includes('authorization'))
+    problems.push('a request with Authorization does not bypass Cloud CDN');
+  return problems;
+}
+
+/** The Azure gateway's nginx: a cache on the /products locations only, keyed on the store, bypassed by tokens. */
+function gatewayCacheProblems(template: string): string[] {
+  // Comments out, and the image's ${PRODUCTS_HOST}-style placeholders (their braces are not blocks).
+  const text = template.replace(/^\s*#.*$/gm, '').replace(/\$\{\w+\}/g, 'placeholder');
+  const locations = [...text.matchAll(/location\s+(?:=|\^~)?\s*(\S+)\s*\{([^}]*)\}/g)];
+  const outside = text.replace(/location\s+(?:=|\^~)?\s*\S+\s*\{[^}]*\}/g, '');
+  const problems: string[] = [];
+  for (const [, path, body] of locations) {
+    const cached = /^\s*proxy_cache\s+catalog\s*;/m.test(body!);
+    if (/^\/products\/?$/.test(path!) && !cached)
+      problems.push(`location ${path} does not use the catalog cache`);
+    if (!/^\/products\/?$/.test(path!) && /^\s*proxy_cache\s+\w+\s*;/m.test(body!)) {
+      problems.push(`location ${path} is cached (only the catalog may be)`);
+    }
+  }
+  if (/^\s*proxy_cache\s+\w+\s*;/m.test(outside)) problems.push('proxy_cache is on for the whole server');
+  if (!/proxy_cache_key\s+"[^"]*\$request_uri[^"]*\$http_x_tenant_id[^"]*"/.test(text)) {
+    problems.push('the cache key is not the URI with its query and X-Tenant-Id');
+  }
+  for (const directive of ['proxy_cache_bypass', 'proxy_no_cache']) {
+    if (!new RegExp(`${directive}\\s+\\$http_authorization\\s*;`).test(text)) {
+      problems.push(`${directive} does not name $http_authorization`);
+    }
+  }
+  for (const directive of ['proxy_cache_valid', 'proxy_ignore_headers']) {
+    if (text.includes(directive))
+      problems.push(`${directive} would cache against the service's Cache-Control`);
+  }
+  return problems;
+}
+
+describe('catalog caching at the edge', () => {
+  const gatewayTemplate = () =>
+    readFileSync(join(repoRoot, 'deploy/azure/gateway/default.conf.template'), 'utf8');
+
+  it.each(
+    deployments.filter((deployment) => deployment.service === 'products' && deployment.role === 'server'),
+  )(
+    '$provider gives products ($address) the catalog_cache_* variables as CATALOG_CACHE_*',
+    (deployment: Deployment) => {
+      for (const [maxAge, stale] of [
+        [undefined, undefined],
+        [120, 0],
+      ] as const) {
+        const options = {
+          tfvars: {
+            ...tfvars[deployment.provider],
+            ...(maxAge === undefined
+              ? {}
+              : { catalog_cache_max_age_seconds: maxAge, catalog_cache_stale_seconds: stale }),
+          },
+          repoRoot,
+        };
+        const { env } = deployedEnv(roots[deployment.provider], deployment, options);
+        expect(env.CATALOG_CACHE_MAX_AGE_SECONDS).toBe(String(maxAge ?? 30));
+        expect(env.CATALOG_CACHE_STALE_SECONDS).toBe(String(stale ?? 30));
+      }
+    },
+  );
+
+  it.each(providers)('%s declares both variables: 30 seconds by default, validated', (provider) => {
+    for (const name of Object.values(CATALOG_ENV)) {
+      const variable = roots[provider].variables[name];
+      expect(variable?.default, name).toBe(30);
+      expect(nested(variable, 'validation').length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('aws: CloudFront sends the public API prefixes to the HTTP API and caches the catalog on its key', () => {
+    expect(cloudFrontProblems(roots.aws, { tfvars: tfvars.aws })).toEqual([]);
+    expect(
+      cloudFrontProblems(roots.aws, { tfvars: { ...tfvars.aws, catalog_cache_max_age_seconds: 0 } }),
+    ).toEqual([]);
+  });
+
+  it('aws: the storefront reads the API through CloudFront, on its own origin', () => {
+    const outputs = sampleOutputs(roots.aws, { tfvars: tfvars.aws }) as TerraformOutputs;
+    expect(storefrontConfig('aws', outputs).apiBaseUrl).toBe(outputs.storefront_url!.value);
+  });
+
+  it('gcp: Cloud CDN on the products backend only, keyed on the query and X-Tenant-Id, bypassed with a token', () => {
+    expect(cloudCdnProblems(roots.gcp, { tfvars: tfvars.gcp })).toEqual([]);
+    expect(
+      cloudCdnProblems(roots.gcp, { tfvars: { ...tfvars.gcp, catalog_cache_max_age_seconds: 0 } }),
+    ).toEqual([]);
+  });
+
+  it('azure: the gateway caches the /products locations only, keyed on the store, never with a token', () => {
+    expect(gatewayCacheProblems(gatewayTemplate())).toEqual([]);
+  });
+
+  it('deploy/README.md documents the edge caches and both settings', () => {
+    const readme = readFileSync(join(repoRoot, 'deploy/README.md'), 'utf8');
+    const section = readme.split(/^## /m).find((part) => part.startsWith('Catalog caching at the edge'));
+    expect(section, 'a "## Catalog caching at the edge" section').toBeDefined();
+    for (const word of ['CloudFront', 'Cloud CDN', 'Front Door', 'purge-catalog'])
+      expect(section).toContain(word);
+    for (const [env, variable] of Object.entries(CATALOG_ENV)) {
+      expect(readme).toMatch(new RegExp(`\\|\\s*\`${env}\`[^\\n]*${variable}`));
+    }
+  });
+
+  it.each(providers)('make -n purge-catalog-%s only prints the purge', (provider) => {
+    const run = makeDryRun([...makefileArgs(), `purge-catalog-${provider}`], repoRoot);
+    expect(run.calls).toEqual([]);
+    expect(run.status).toBe(0);
+    const purge = {
+      aws: /aws cloudfront create-invalidation .*'\/products\/\*'/,
+      gcp: /gcloud compute url-maps invalidate-cdn-cache .*'\/products\/\*'/,
+      azure: /az containerapp revision restart/,
+    };
+    expect(run.stdout).toMatch(purge[provider]);
+  });
+
+  describe('each check fails on a broken copy', () => {
+    const broken = (root: TerraformRoot, change: (copy: TerraformRoot) => void): TerraformRoot => {
+      const copy = structuredClone(root);
+      change(copy);
+      return copy;
+    };
+
+    it('CloudFront: a token left out of the key, an error page, /stock routed, orders cached', () => {
+      const root = broken(roots.aws, (copy) => {
+        const policy = copy.resources.aws_cloudfront_cache_policy!.catalog!;
+        const key = nested(policy, 'parameters_in_cache_key_and_forwarded_to_origin')[0]!;
+        nested(nested(key, 'headers_config')[0], 'headers')[0]!.items = ['X-Tenant-Id', 'Origin'];
+        const distribution = copy.resources.aws_cloudfront_distribution!.storefront!;
+        distribution.custom_error_response = [
+          { error_code: 404, response_code: 200, response_page_path: '/index.html' },
+        ];
+        const behaviours = nested(distribution, 'ordered_cache_behavior');
+        behaviours.find((b) => b.path_pattern === '/orders*')!.cache_policy_id = expression(
+          'aws_cloudfront_cache_policy.catalog.id',
+        );
+        behaviours.push({
+          ...behaviours.find((b) => b.path_pattern === '/customers/*')!,
+          path_pattern: '/stock*',
+        });
+      });
+      expect(cloudFrontProblems(root, { tfvars: tfvars.aws })).toEqual([
+        "custom_error_response would rewrite the API's error answers too",
+        '/orders*: cached (only the catalog may be)',
+        'behaviour /stock* sends a path outside the public prefixes to the API',
+        'catalog policy: authorization is not in the cache key',
+      ]);
+    });
+
+    it("Cloud CDN: on the orders backend, a token not bypassed, the API's day-long stale default", () => {
+      const root = broken(roots.gcp, (copy) => {
+        copy.resources.google_compute_backend_service!.orders!.enable_cdn = true;
+        const policy = nested(copy.resources.google_compute_backend_service!.products, 'cdn_policy')[0]!;
+        delete policy.bypass_cache_on_request_headers;
+        delete policy.serve_while_stale;
+      });
+      expect(cloudCdnProblems(root, { tfvars: tfvars.gcp })).toEqual([
+        'backend service orders has Cloud CDN on (only the catalog may be cached)',
+        'serve_while_stale is not catalog_cache_stale_seconds (the API default serves a day-old answer)',
+        'a request with Authorization does not bypass Cloud CDN',
+      ]);
+    });
+
+    it('gateway: a cache for every location, without the store in its key, filled with tokens', () => {
+      const template = gatewayTemplate()
+        .replace('server_name _;', 'server_name _;\n  proxy_cache catalog;')
+        .replace('|tenant=$http_x_tenant_id', '')
+        .replace(/proxy_no_cache \$http_authorization;/, '');
+      expect(gatewayCacheProblems(template)).toEqual([
+        'proxy_cache is on for the whole server',
+        'the cache key is not the URI with its query and X-Tenant-Id',
+        'proxy_no_cache does not name $http_authorization',
+      ]);
+    });
   });
 });
 
