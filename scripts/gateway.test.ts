@@ -180,6 +180,59 @@ describe('local gateway', () => {
     expect((await fetch(`${gateway.url}/`)).status).toBe(200);
   });
 
+  it('When a client revalidates a cached read, then If-None-Match reaches the service and its 304 comes back bodiless with ETag, Cache-Control and Vary', async () => {
+    const conditions: Array<string | undefined> = [];
+    const caching = {
+      etag: '"7"',
+      'cache-control': 'public, max-age=30, stale-while-revalidate=30',
+      vary: 'Origin, X-Tenant-Id, Authorization',
+    };
+    const service = createServer((req, res) => {
+      conditions.push(req.headers['if-none-match']);
+      if (req.headers['if-none-match'] === '"7"') {
+        res.writeHead(304, caching);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { ...caching, 'content-type': 'application/json' });
+      res.end('{"version":7}');
+    });
+    await new Promise<void>((done) => service.listen(0, '127.0.0.1', done));
+    const cached = await startGateway({
+      port: 0,
+      routes: [
+        { prefix: '/products', target: `http://127.0.0.1:${(service.address() as { port: number }).port}` },
+      ],
+    });
+    const headersOf = (reply: Response) => ({
+      status: reply.status,
+      etag: reply.headers.get('etag'),
+      'cache-control': reply.headers.get('cache-control'),
+      vary: reply.headers.get('vary'),
+    });
+    try {
+      const full = await fetch(`${cached.url}/products/p1`);
+      const revalidated = await fetch(`${cached.url}/products/p1`, { headers: { 'if-none-match': '"7"' } });
+
+      expect({ ...headersOf(full), body: await full.text() }).toEqual({
+        status: 200,
+        ...caching,
+        body: '{"version":7}',
+      });
+      expect({ ...headersOf(revalidated), body: await revalidated.text() }).toEqual({
+        status: 304,
+        ...caching,
+        body: '',
+      });
+      expect(conditions).toEqual([undefined, '"7"']);
+    } finally {
+      cached.server.closeAllConnections();
+      await new Promise((done) => cached.server.close(done));
+      service.closeAllConnections();
+      await new Promise((done) => service.close(done));
+    }
+  });
+
   it('When handling a request fails unexpectedly, then that request is a 500 problem and the gateway stays up', async () => {
     const misconfigured = await startGateway({
       port: 0,

@@ -39,15 +39,20 @@ const isPlainJson = (value: unknown): value is object => {
 /**
  * CORS for the storefront's origins. `*` allows any origin without credentials; an explicit list is
  * echoed back per request. Preflights are answered here and never reach auth.
+ *
+ * With CORS on, every response varies on Origin, also the answer to a request that sent none: that one
+ * lacks the allow-origin header, and a shared cache that stored it under the URL alone would hand it to a
+ * browser's cross-origin request, which would then fail.
  */
 export function cors(origins: readonly string[]): Middleware {
   const any = origins.includes('*');
   const allowed = new Set(origins);
+  const enabled = origins.length > 0;
   return async function allowOrigins(ctx, next) {
+    if (enabled) ctx.vary('origin');
     const origin = ctx.get('origin');
     if (!origin || (!any && !allowed.has(origin))) return next();
     ctx.set('access-control-allow-origin', any ? '*' : origin);
-    ctx.vary('origin');
     ctx.set(
       'access-control-expose-headers',
       'etag, location, x-request-id, retry-after, idempotent-replayed',
@@ -56,7 +61,7 @@ export function cors(origins: readonly string[]): Middleware {
       ctx.set('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
       ctx.set(
         'access-control-allow-headers',
-        'authorization, content-type, if-match, idempotency-key, x-tenant-id, x-request-id',
+        'authorization, content-type, if-match, if-none-match, idempotency-key, x-tenant-id, x-request-id',
       );
       ctx.set('access-control-max-age', '600');
       ctx.status = 204;

@@ -6,6 +6,7 @@ export * from './entry-point.ts';
 export * from './errors.ts';
 export * from './health.ts';
 export * from './http.ts';
+export * from './http-cache.ts';
 export * from './lifecycle.ts';
 export * from './logging.ts';
 export * from './money.ts';

@@ -23,7 +23,14 @@ export function createApp(deps: AppDeps): Koa {
         routes: productRoutes({
           store,
           cursors: deps.cursors,
-          catalog: { publicCatalog: config.PUBLIC_CATALOG, defaultTenant: config.DEFAULT_TENANT },
+          catalog: {
+            publicCatalog: config.PUBLIC_CATALOG,
+            defaultTenant: config.DEFAULT_TENANT,
+            cache: {
+              maxAgeSeconds: config.CATALOG_CACHE_MAX_AGE_SECONDS,
+              staleWhileRevalidateSeconds: config.CATALOG_CACHE_STALE_SECONDS,
+            },
+          },
         }),
       },
       // The orders service's API stays out of the public document. Served under /stock, which no gateway

@@ -33,6 +33,20 @@ export const ProductsConfigSchema = Type.Object({
     default: 'demo',
     description: 'The store anonymous visitors see when they send no X-Tenant-Id.',
   }),
+  CATALOG_CACHE_MAX_AGE_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 86_400,
+    default: 30,
+    description:
+      'Seconds caches (a CDN, a gateway, the browser) may serve an anonymous catalog read without asking again: a product change shows within it (the one request that starts a background revalidation may still get the stale copy, up to CATALOG_CACHE_STALE_SECONDS later). 0: every use revalidates (Cache-Control: no-cache).',
+  }),
+  CATALOG_CACHE_STALE_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 86_400,
+    default: 30,
+    description:
+      'Seconds after max-age during which a cache may still serve an anonymous catalog read while it revalidates in the background (stale-while-revalidate); 0 leaves the directive out.',
+  }),
   MIGRATE_ON_START: Type.Boolean({
     default: false,
     description: 'Apply pending migrations at start: for local runs only; deployments run migrate.ts.',

@@ -72,7 +72,8 @@ describe.skipIf(sqlEngines.length < 2)(
           const listed = await api.get('/products?sort=-price', { token: admin });
           return [created, changed, reservation, read, listed].map((reply) => ({
             status: reply.status,
-            etag: reply.headers.get('etag'),
+            // A page's ETag hashes its product ids and tenant, which differ between stores: its form only.
+            etag: reply.headers.get('etag')?.replace(/^"[\w-]{22}"$/, '<hashed tag>'),
             keys: Object.keys(reply.body),
             body: shapeOf(reply.body),
           }));

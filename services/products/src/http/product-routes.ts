@@ -1,10 +1,20 @@
-import { AppError, etagOf, type Route, route, StrictObject, tenantOf, toMinor } from '@shop/platform';
+import {
+  AppError,
+  answeredNotModified,
+  etagOf,
+  type Route,
+  route,
+  StrictObject,
+  tenantOf,
+  toMinor,
+} from '@shop/platform';
 import { createProduct, deleteProduct, getProduct, listProducts } from '../domain/catalog.ts';
 import type { ProductStore } from '../domain/ports.ts';
 import {
   DEFAULT_CURRENCY,
   type NewProduct,
   NewProductBody,
+  type Product,
   type ProductChanges,
   ProductChangesBody,
   ProductId,
@@ -14,9 +24,10 @@ import {
   sortKeyOf,
 } from '../domain/product.ts';
 import { updateProduct } from '../domain/update-product.ts';
+import { beginCatalogRead, catalogCacheControl, pageEtag, productEtag } from './catalog-cache.ts';
 import type { CursorCodec } from './cursor.ts';
 import { productJson } from './presenters.ts';
-import { type CatalogSettings, expectedVersionOf, readerOf } from './readers.ts';
+import { type CatalogSettings, expectedVersionOf, type Reader, readerOf } from './readers.ts';
 
 export interface ProductRouteDeps {
   store: ProductStore;
@@ -26,9 +37,27 @@ export interface ProductRouteDeps {
 
 const ProductParams = StrictObject({ id: ProductId });
 const tags = ['products'];
-const tenantHeader = {
+const readHeaders = {
   'X-Tenant-Id': { description: 'Store to read when calling anonymously; ignored with a bearer token.' },
+  'If-None-Match': {
+    description:
+      'ETags of representations the client holds (`"3"`, a list, `W/` tags, or `*`): 304 when one is current.',
+  },
 };
+
+/** What a successful catalog read carries, and what its 304 repeats. */
+const cacheHeaders = {
+  ETag: 'Strong validator of this representation; send it back in If-None-Match.',
+  'Cache-Control':
+    '`public, max-age=<CATALOG_CACHE_MAX_AGE_SECONDS>, stale-while-revalidate=<CATALOG_CACHE_STALE_SECONDS>` for anonymous reads (`no-cache` when max-age is 0); `private, no-store` with a bearer token.',
+  Vary: 'X-Tenant-Id, Authorization (and Origin when CORS is on).',
+};
+const notModified = {
+  description:
+    'If-None-Match names the current representation: no body; ETag, Cache-Control and Vary as the 200 would send them.',
+  headers: cacheHeaders,
+};
+const noStore = { 'Cache-Control': '`no-store`: no cache keeps a failed read.' };
 const ifMatch = { 'If-Match': { description: 'ETag of the version this change is based on ("3").' } };
 
 const newProductOf = (body: NewProductBody): NewProduct => ({
@@ -61,6 +90,33 @@ const versionMismatch = (currentVersion: number) =>
 
 /** The catalog: public reads (active products only), admin writes, all scoped to one tenant. */
 export function productRoutes({ store, cursors, catalog }: ProductRouteDeps): Route[] {
+  /** The products of a page and the cursor of the next one (null on the last page), not yet presented. */
+  async function pageOf(
+    reader: Reader,
+    query: ProductListQuery,
+  ): Promise<{ products: Product[]; nextCursor: string | null }> {
+    if (!reader.seesInactive && query.active === false) return { products: [], nextCursor: null };
+    const after =
+      query.cursor === undefined ? undefined : cursors.decode(query.cursor, reader.tenant, query.sort);
+    const { products, hasMore } = await listProducts(store, reader.tenant, {
+      limit: query.limit,
+      sort: query.sort,
+      q: query.q,
+      sku: query.sku,
+      active: reader.seesInactive ? query.active : true,
+      after,
+    });
+    const last = products.at(-1);
+    const nextCursor =
+      hasMore && last
+        ? cursors.encode(reader.tenant, query.sort, {
+            key: sortKeyOf(last, query.sort),
+            productId: last.productId,
+          })
+        : null;
+    return { products, nextCursor };
+  }
+
   return [
     route({
       method: 'GET',
@@ -70,42 +126,27 @@ export function productRoutes({ store, cursors, catalog }: ProductRouteDeps): Ro
       tags,
       access: 'public',
       query: ProductListQuery,
-      headers: tenantHeader,
+      headers: readHeaders,
       responses: {
         200: {
           description: 'A page of products and the cursor of the next one (null on the last page).',
           schema: ProductPage,
+          headers: cacheHeaders,
         },
+        304: notModified,
         400: { description: 'A query parameter or the cursor is not valid.' },
         401: { description: 'The catalog is not public and no credentials were sent.' },
       },
       async handler({ query, principal }, ctx) {
+        beginCatalogRead(ctx);
         const reader = readerOf(ctx, principal, catalog);
-        if (!reader.seesInactive && query.active === false) {
-          ctx.body = { items: [], next_cursor: null };
+        const { products, nextCursor } = await pageOf(reader, query);
+        // Before any presenter runs: a 304 builds no JSON (createHttpApp serialises ctx.body on assignment).
+        const etag = pageEtag(reader.tenant, products, nextCursor);
+        if (answeredNotModified(ctx, { etag, cacheControl: catalogCacheControl(reader, catalog.cache) })) {
           return;
         }
-        const after =
-          query.cursor === undefined ? undefined : cursors.decode(query.cursor, reader.tenant, query.sort);
-        const { products, hasMore } = await listProducts(store, reader.tenant, {
-          limit: query.limit,
-          sort: query.sort,
-          q: query.q,
-          sku: query.sku,
-          active: reader.seesInactive ? query.active : true,
-          after,
-        });
-        const last = products.at(-1);
-        ctx.body = {
-          items: products.map(productJson),
-          next_cursor:
-            hasMore && last
-              ? cursors.encode(reader.tenant, query.sort, {
-                  key: sortKeyOf(last, query.sort),
-                  productId: last.productId,
-                })
-              : null,
-        };
+        ctx.body = { items: products.map(productJson), next_cursor: nextCursor };
       },
     }),
     route({
@@ -116,19 +157,27 @@ export function productRoutes({ store, cursors, catalog }: ProductRouteDeps): Ro
       tags,
       access: 'public',
       params: ProductParams,
-      headers: tenantHeader,
+      headers: readHeaders,
       responses: {
-        200: { description: 'The product; ETag carries its version.', schema: ProductJson },
+        200: {
+          description: 'The product; the ETag is its version (`"3"`), as If-Match takes it.',
+          schema: ProductJson,
+          headers: cacheHeaders,
+        },
+        304: notModified,
         400: { description: 'The id is not a UUID.' },
         404: {
           description: 'No such product in this store (or it is inactive and the caller is not an admin).',
+          headers: noStore,
         },
       },
       async handler({ params, principal }, ctx) {
+        beginCatalogRead(ctx);
         const reader = readerOf(ctx, principal, catalog);
         const product = await getProduct(store, reader.tenant, params.id.toLowerCase(), reader);
         if (!product) throw AppError.notFound('Product');
-        ctx.set('etag', etagOf(product.version));
+        const cacheControl = catalogCacheControl(reader, catalog.cache);
+        if (answeredNotModified(ctx, { etag: productEtag(product), cacheControl })) return;
         ctx.body = productJson(product);
       },
     }),

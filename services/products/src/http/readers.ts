@@ -4,6 +4,7 @@ import {
   headerOf,
   ifMatchVersion,
   type Principal,
+  type SharedCacheSettings,
   type TenantId,
   tenantOf,
 } from '@shop/platform';
@@ -15,11 +16,15 @@ export interface CatalogSettings {
   publicCatalog: boolean;
   /** The store anonymous visitors see when they send no X-Tenant-Id. */
   defaultTenant: string;
+  /** How long shared caches (a CDN, a proxy) may keep anonymous reads: http/catalog-cache.ts. */
+  cache: SharedCacheSettings;
 }
 
 export interface Reader {
   tenant: TenantId;
   seesInactive: boolean;
+  /** No principal: the read is the same for every visitor of the store, so a shared cache may keep it. */
+  anonymous: boolean;
 }
 
 /**
@@ -29,14 +34,18 @@ export interface Reader {
  */
 export function readerOf(ctx: Context, principal: Principal | undefined, catalog: CatalogSettings): Reader {
   if (principal) {
-    return { tenant: tenantOf(principal), seesInactive: seesInactiveProducts(principal.roles) };
+    return {
+      tenant: tenantOf(principal),
+      seesInactive: seesInactiveProducts(principal.roles),
+      anonymous: false,
+    };
   }
   if (!catalog.publicCatalog) throw AppError.unauthenticated();
   const header = headerOf(ctx, 'x-tenant-id');
   const tenant =
     header === undefined ? asTenantId(catalog.defaultTenant, 'DEFAULT_TENANT') : asTenantId(header);
   ctx.state.tenantId = tenant;
-  return { tenant, seesInactive: false };
+  return { tenant, seesInactive: false, anonymous: true };
 }
 
 /** `If-Match` as a version: undefined when absent or `*` (any current version); 412 when unreadable. */
