@@ -191,12 +191,16 @@ async function driveProducts() {
   });
   await call(p, 'POST', '/products', { token: admin, raw: JSON.stringify({ name: 'x'.repeat(2_000_000) }) });
 
-  await call(p, 'GET', '/products?limit=2', { headers: { 'x-tenant-id': shop } });
+  const page = await call(p, 'GET', '/products?limit=2', { headers: { 'x-tenant-id': shop } });
+  await call(p, 'GET', '/products?limit=2', {
+    headers: { 'x-tenant-id': shop, 'if-none-match': page.headers.get('etag') ?? '' },
+  });
   await call(p, 'GET', '/products?limit=0', { token: admin });
   await call(p, 'GET', '/products', { token: 'not-a-token' });
 
   const id = created.body.product_id;
   await call(p, 'GET', `/products/${id}`, { token: customer });
+  await call(p, 'GET', `/products/${id}`, { headers: { 'x-tenant-id': shop, 'if-none-match': '"1"' } });
   await call(p, 'GET', '/products/not-a-uuid', { token: customer });
   await call(p, 'GET', `/products/${missing}`, { token: customer });
 

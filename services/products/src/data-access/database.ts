@@ -19,6 +19,8 @@ export interface Database {
    * (connection and lock errors are mapped there by their driver codes).
    */
   readOne(sql: string, params: readonly unknown[]): Promise<Record<string, unknown> | undefined>;
+  /** Every row of one select, the same way as readOne (the catalog's pages). */
+  readAll(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -32,9 +34,16 @@ interface NativePgPool {
   query(sql: string, params: readonly unknown[]): Promise<{ rows: Row[] }>;
 }
 
-interface NativeSqliteDatabase {
-  prepare(sql: string): { get(...params: unknown[]): Row | undefined };
+interface NativeSqliteStatement {
+  get(...params: unknown[]): Row | undefined;
+  all(...params: unknown[]): Row[];
 }
+
+interface NativeSqliteDatabase {
+  prepare(sql: string): NativeSqliteStatement;
+}
+
+type Readers = Pick<Database, 'readOne' | 'readAll'>;
 
 /** `?` → `$1`, `$2`, … for pg (the statements here hold no `?` inside literals). */
 const dollarPlaceholders = (sql: string) => {
@@ -42,41 +51,55 @@ const dollarPlaceholders = (sql: string) => {
   return sql.replace(/\?/g, () => `$${++index}`);
 };
 
-/** The first-row reader on the engine's own client, with each statement's text or handle made once. */
-async function nativeReader(engine: Engine, orm: MikroORM): Promise<Database['readOne']> {
+/**
+ * better-sqlite3 binds numbers, strings, bigints and buffers only: booleans and dates go in as MikroORM
+ * stores them on SQLite (1/0, epoch milliseconds). mysql2 and pg format both themselves, with the ORM's
+ * own pool settings (UTC).
+ */
+const sqliteValue = (value: unknown) =>
+  typeof value === 'boolean' ? Number(value) : value instanceof Date ? value.getTime() : value;
+
+/** The readers on the engine's own client, with each statement's text or handle made once. */
+async function nativeReaders(engine: Engine, orm: MikroORM): Promise<Readers> {
   const client = await (
     orm.em.getConnection() as unknown as { getNativeClient(): Promise<unknown> }
   ).getNativeClient();
   switch (engine) {
     case 'mysql': {
       const pool = client as NativeMysqlPool;
-      return (sql, params) =>
-        new Promise((resolve, reject) =>
-          pool.query(sql, params, (error, rows) => (error ? reject(error) : resolve(rows?.[0]))),
+      const readAll = (sql: string, params: readonly unknown[]) =>
+        new Promise<Row[]>((resolve, reject) =>
+          pool.query(sql, params, (error, rows) => (error ? reject(error) : resolve(rows ?? []))),
         );
+      return { readAll, readOne: async (sql, params) => (await readAll(sql, params))[0] };
     }
     case 'postgresql': {
       const pool = client as NativePgPool;
       const texts = new Map<string, string>();
-      return async (sql, params) => {
+      const readAll = async (sql: string, params: readonly unknown[]) => {
         let text = texts.get(sql);
         if (text === undefined) {
           text = dollarPlaceholders(sql);
           texts.set(sql, text);
         }
-        return (await pool.query(text, params)).rows[0];
+        return (await pool.query(text, params)).rows;
       };
+      return { readAll, readOne: async (sql, params) => (await readAll(sql, params))[0] };
     }
     case 'sqlite': {
       const database = client as NativeSqliteDatabase;
-      const statements = new Map<string, ReturnType<NativeSqliteDatabase['prepare']>>();
-      return async (sql, params) => {
+      const statements = new Map<string, NativeSqliteStatement>();
+      const prepared = (sql: string) => {
         let statement = statements.get(sql);
         if (statement === undefined) {
           statement = database.prepare(sql);
           statements.set(sql, statement);
         }
-        return statement.get(...params);
+        return statement;
+      };
+      return {
+        readOne: async (sql, params) => prepared(sql).get(...params.map(sqliteValue)),
+        readAll: async (sql, params) => prepared(sql).all(...params.map(sqliteValue)),
       };
     }
   }
@@ -114,7 +137,7 @@ export async function openDatabase({
     engine,
     orm,
     em: () => orm.em.fork() as SqlEntityManager,
-    readOne: await nativeReader(engine, orm),
+    ...(await nativeReaders(engine, orm)),
     close: () => orm.close(),
   };
 }

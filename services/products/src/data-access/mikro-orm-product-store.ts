@@ -19,6 +19,7 @@ import {
   StockReservationLineEntity,
   type StockReservationRow,
 } from './entities.ts';
+import { PRODUCT_COLUMNS, ProductListStatements } from './product-list.ts';
 
 /** A transaction that meets a deadlock or lock timeout runs this many times in all before it gives up. */
 const TRANSACTION_ATTEMPTS = 4;
@@ -50,9 +51,6 @@ const columnsOf = (changes: ProductChanges) => ({
   ...(changes.isActive !== undefined && { isActive: changes.isActive }),
 });
 
-/** `like` pattern for "contains", with `!` escaping the wildcards (the one escape all three engines accept). */
-const containsPattern = (text: string) => `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
-
 const isTransient = (error: unknown) =>
   error instanceof DeadlockException || error instanceof LockWaitTimeoutException;
 
@@ -66,6 +64,7 @@ const FIND_PRODUCT = 'select * from products where tenant_id = ? and product_id 
 export class MikroOrmProductStore implements ProductStore {
   readonly #database: Database;
   readonly #logger: Logger | undefined;
+  readonly #listStatements = new ProductListStatements();
 
   constructor(database: Database, options: { logger?: Logger } = {}) {
     this.#database = database;
@@ -77,53 +76,18 @@ export class MikroOrmProductStore implements ProductStore {
   }
 
   async list(tenant: TenantId, page: ProductPageRequest): Promise<{ products: Product[]; hasMore: boolean }> {
-    const where: FilterQuery<ProductRow> & Record<string, unknown> = { tenantId: tenant };
-    if (page.active !== undefined) where.isActive = page.active;
-    if (page.sku !== undefined) where.sku = page.sku;
-    const conditions: FilterQuery<ProductRow>[] = [];
-    if (page.q !== undefined) {
-      const pattern = containsPattern(page.q);
-      const matches = [{ [raw((alias) => `lower(${alias}.name) like ? escape '!'`, [pattern])]: [] }];
-      // SKUs are ASCII by rule: other text cannot match one, and MySQL refuses to compare it with ASCII columns.
-      if (/^[\x20-\x7e]*$/.test(page.q)) {
-        matches.push({ [raw((alias) => `lower(${alias}.sku) like ? escape '!'`, [pattern])]: [] });
-      }
-      conditions.push({ $or: matches } as FilterQuery<ProductRow>);
+    // The shape's statement, made once (product-list.ts), straight on the pool; rows mapped by the
+    // ORM's result mapper as get() maps them.
+    const { sql, params } = this.#listStatements.of(tenant, page);
+    const rows = await this.#database.readAll(sql, params);
+    const em = this.#database.orm.em as SqlEntityManager;
+    const products: Product[] = [];
+    for (let index = 0; index < rows.length && index < page.limit; index++) {
+      products.push(
+        productOf(em.getDriver().mapResult(rows[index]!, em.getMetadata(ProductEntity)) as ProductRow),
+      );
     }
-    const descending = page.sort.startsWith('-');
-    const field = { name: 'name', price: 'price', created_at: 'createdAt' }[page.sort.replace(/^-/, '')] as
-      | 'name'
-      | 'price'
-      | 'createdAt';
-    if (page.after) {
-      const key =
-        field === 'price'
-          ? minorToDecimal(Number(page.after.key))
-          : field === 'createdAt'
-            ? new Date(Number(page.after.key))
-            : String(page.after.key);
-      const beyond = descending ? '$lt' : '$gt';
-      conditions.push({
-        $or: [
-          { [field]: { [beyond]: key } },
-          { [field]: key, productId: { [beyond]: page.after.productId } },
-        ],
-      } as FilterQuery<ProductRow>);
-    }
-    if (conditions.length) where.$and = conditions;
-    const direction = descending ? 'desc' : 'asc';
-    // The query find() would build, run without making entities: rows come back mapped (property names,
-    // types) but skip hydration and identity-map bookkeeping, much less CPU for a page of 20 (bench/fixes.md: list-without-entities).
-    const rows: ProductRow[] = await this.#database
-      .em()
-      .createQueryBuilder(ProductEntity)
-      .select('*')
-      // The FilterQuery find() takes; the builder's own filter type does not accept the raw() keys.
-      .where(where as never)
-      .orderBy([{ [field]: direction }, { productId: direction }])
-      .limit(page.limit + 1)
-      .execute('all');
-    return { products: rows.slice(0, page.limit).map(productOf), hasMore: rows.length > page.limit };
+    return { products, hasMore: rows.length > page.limit };
   }
 
   async get(tenant: TenantId, productId: string): Promise<Product | undefined> {
@@ -291,17 +255,18 @@ async function productsNamed(
 ): Promise<Product[]> {
   const ids = [...new Set(refs.flatMap((ref) => (ref.productId !== undefined ? [ref.productId] : [])))];
   const skus = [...new Set(refs.flatMap((ref) => (ref.sku !== undefined ? [ref.sku] : [])))];
-  const named: FilterQuery<ProductRow>[] = [];
-  if (ids.length) named.push({ productId: { $in: ids } });
-  if (skus.length) named.push({ sku: { $in: skus } });
+  const named: string[] = [];
+  if (ids.length) named.push(`product_id in (${ids.map(() => '?').join(', ')})`);
+  if (skus.length) named.push(`sku in (${skus.map(() => '?').join(', ')})`);
   if (!named.length) return [];
-  // Rows, not entities (see list()): inside a transaction, through its connection.
-  const rows: ProductRow[] = await em
-    .createQueryBuilder(ProductEntity)
-    .select('*')
-    .where({ tenantId: tenant, $or: named } as never)
-    .execute('all');
-  return rows.map(productOf);
+  // A plain select inside the transaction, through its connection, mapped as find() maps (see find()).
+  const rows: Record<string, unknown>[] = await em.execute(
+    `select ${PRODUCT_COLUMNS} from products where tenant_id = ? and (${named.join(' or ')})`,
+    [tenant, ...ids, ...skus],
+    'all',
+  );
+  const meta = em.getMetadata(ProductEntity);
+  return rows.map((row) => productOf(em.getDriver().mapResult(row, meta) as ProductRow));
 }
 
 /**
