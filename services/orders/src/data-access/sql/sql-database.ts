@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { openSqlOrm, type SqlEngine } from '@shop/platform/sql';
+import { nativeReaders, openSqlOrm, type SqlEngine } from '@shop/platform/sql';
 
 export type { SqlEngine };
 
@@ -49,10 +49,13 @@ export async function openSqlDatabase(
     orm: { entities: [], discovery: { warnWhenNoEntities: false }, forceUtcTimezone: true, debug: false },
   });
   const connection = orm.em.getConnection() as unknown as MinimalConnection;
+  // Reads outside a transaction (every GET, the idempotency lookups) go straight to the pool.
+  const { readAll } = await nativeReaders(engine, orm);
   return {
     engine,
     orm,
     async all(sql, params = [], trx) {
+      if (trx === undefined) return readAll(sql, params);
       return (await connection.execute(sql, params, 'all', trx)) as Row[];
     },
     async run(sql, params = [], trx) {
