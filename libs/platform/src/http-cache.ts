@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Context } from 'koa';
 
 /**
@@ -86,7 +86,7 @@ export function hashedEtag(parts: readonly (string | number)[]): string {
     const value = String(part);
     text += `${value.length}:${value}`;
   }
-  return `"${createHash('sha256').update(text).digest().subarray(0, 16).toString('base64url')}"`;
+  return `"${hash('sha256', text, 'buffer').subarray(0, 16).toString('base64url')}"`;
 }
 
 export interface Validated {

@@ -74,10 +74,44 @@ function authorize(access: Access, principal: Principal | undefined): void {
   }
 }
 
+/** Longest query string whose validated value is remembered, and how many are remembered per route. */
+const MEMO_TEXT_MAX = 256;
+const MEMO_ENTRIES = 256;
+
+/**
+ * A route's validated query by its text. A storefront asks for the same few pages over and over, and
+ * typebox's Default and Convert walk the schema on every call (~10 % of a catalog page's CPU). The value
+ * is deep-frozen, so a handler that tried to change it would throw rather than change it for the next
+ * request; only valid queries are kept (a 400 is thrown before), and the map is emptied when full.
+ */
+function memoizedQuery(schema: CompiledSchema<TSchema>): (ctx: Context) => unknown {
+  const memo = new Map<string, unknown>();
+  return (ctx) => {
+    const text = ctx.querystring;
+    if (text.length > MEMO_TEXT_MAX) return schema.parse({ ...ctx.query });
+    let value = memo.get(text);
+    if (value === undefined) {
+      value = deepFreeze(schema.parse({ ...ctx.query }));
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(text, value);
+    }
+    return value;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
 /** Registers routes on a router: authorise, validate params, query and body, then call the handler. */
 export function mountRoutes(router: Router, routes: readonly Route[]): void {
   for (const { spec, params, query, body } of routes) {
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch';
+    const queryOf = query && memoizedQuery(query);
     router[method](spec.path, async (ctx: Context) => {
       const principal = ctx.state.principal as Principal | undefined;
       authorize(spec.access, principal);
@@ -90,7 +124,7 @@ export function mountRoutes(router: Router, routes: readonly Route[]): void {
       }
       const input = {
         params: params ? params.parse({ ...ctx.params }) : {},
-        query: query ? query.parse({ ...ctx.query }) : {},
+        query: queryOf ? queryOf(ctx) : {},
         body: body && rawBody !== undefined ? body.parse(rawBody) : undefined,
         principal,
       };

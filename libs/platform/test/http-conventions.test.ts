@@ -318,6 +318,54 @@ describe('routerFor and If-Match', () => {
     }
   });
 
+  it('When the same query text comes again, then the handler gets the value validated the first time, frozen; a bad query is never kept', async () => {
+    const seen: unknown[] = [];
+    const mutated: string[] = [];
+    const listing = route({
+      method: 'GET',
+      path: '/things',
+      operationId: 'listThings',
+      summary: 'List things',
+      access: 'public',
+      query: Type.Object({
+        limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+        tag: Type.Optional(Type.Array(Type.String(), { maxItems: 3 })),
+      }),
+      responses: { 200: { description: 'ok' } },
+      handler: ({ query }, ctx) => {
+        seen.push(query);
+        try {
+          (query as { limit: number }).limit = 99;
+        } catch (error) {
+          mutated.push((error as Error).constructor.name);
+        }
+        ctx.body = { limit: query.limit };
+      },
+    });
+    const app = new Koa();
+    app.use(errorHandler());
+    app.use(routerFor([listing]));
+    const running = await listen(app.callback());
+    try {
+      const read = async (query: string) => {
+        const response = await fetch(`${running.url}/things${query}`);
+        return { status: response.status, body: await json(response) };
+      };
+      expect(await read('?limit=5')).toEqual({ status: 200, body: { limit: 5 } });
+      expect(await read('?limit=5')).toEqual({ status: 200, body: { limit: 5 } });
+      expect(seen[1]).toBe(seen[0]);
+      expect(Object.isFrozen(seen[0])).toBe(true);
+      expect(mutated).toEqual(['TypeError', 'TypeError']);
+      expect(await read('?limit=500')).toMatchObject({ status: 400 });
+      expect(await read('?limit=500')).toMatchObject({ status: 400 });
+      expect(await read('')).toEqual({ status: 200, body: { limit: 20 } });
+      expect(seen).toHaveLength(3);
+      expect(seen[2]).not.toBe(seen[0]);
+    } finally {
+      await running.close();
+    }
+  });
+
   it('When If-Match is *, absent or a version, then it reads as no precondition or that version', () => {
     expect(ifMatchVersion('*')).toBeUndefined();
     expect(ifMatchVersion(undefined)).toBeUndefined();
