@@ -16,7 +16,9 @@ export interface BenchOptions {
   firstWarmupSeconds: number;
   /** Alternating rounds per scenario (see scenarios/throughput.ts). */
   rounds: number;
-  /** Scenario ids to run; undefined runs them all, with cold start, drivers and sizes. */
+  /** Seconds of one side's run in one round (wrk takes whole seconds). */
+  roundSeconds: number;
+  /** Scenario ids to run (throughput ids, or the parts `cold-start`, `memory`, `drivers`, `sizes`); undefined runs everything. */
   only: string[] | undefined;
   full: boolean;
   build: boolean;
@@ -35,6 +37,8 @@ export function parseOptions(argv: string[] = process.argv.slice(2)): BenchOptio
       duration: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
+      rounds: { type: 'string' },
+      'wrk-cpus': { type: 'string' },
       runs: { type: 'string' },
       only: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
@@ -46,15 +50,19 @@ export function parseOptions(argv: string[] = process.argv.slice(2)): BenchOptio
   });
   const quick = args.quick;
   const only = args.only?.split(',').filter(Boolean);
+  const rounds = Number(args.rounds ?? (quick ? 2 : 6));
+  const durationSeconds = Number(args.duration ?? (quick ? 4 : 12));
   return {
     settings: {
       connections: Number(args.connections ?? 10),
       warmupSeconds: Number(args.warmup ?? (quick ? 1 : 3)),
-      durationSeconds: Number(args.duration ?? (quick ? 4 : 9)),
+      durationSeconds,
+      ...(args['wrk-cpus'] ? { wrkCpus: args['wrk-cpus'] } : {}),
     },
-    coldRuns: Number(args.runs ?? (quick ? 5 : 10)),
+    coldRuns: Number(args.runs ?? (quick ? 5 : 15)),
     firstWarmupSeconds: quick ? 2 : 20,
-    rounds: quick ? 2 : 6,
+    rounds,
+    roundSeconds: Math.max(1, Math.round(durationSeconds / rounds)),
     only,
     full: only === undefined,
     build: !args['no-build'] && !args['app-root'],
@@ -140,6 +148,22 @@ export class Harness {
 /** The pids of named processes, as load measurements sample them. */
 export const pids = (processes: Record<string, Child>): Record<string, number | undefined> =>
   Object.fromEntries(Object.entries(processes).map(([name, child]) => [name, child.process.pid]));
+
+/**
+ * A load run's failure, with the processes under test that had exited meanwhile: the harness stops them
+ * only at its clean-up, so a signal named here came from outside the run (another job on the machine).
+ */
+export function explainFailure(error: unknown, processes: readonly Child[]): Error {
+  const dead = processes.filter(
+    (child) => child.process.exitCode !== null || child.process.signalCode !== null,
+  );
+  if (!dead.length) return error instanceof Error ? error : new Error(String(error));
+  const names = dead.map(
+    (child) =>
+      `${child.name} (${child.process.signalCode ?? `exit ${child.process.exitCode}`}; log ${child.log})`,
+  );
+  return new Error(`${names.join(', ')} ended during the run, not stopped by the harness\n${String(error)}`);
+}
 
 /** How many vitest processes are running (other work on the machine makes the figures noisy). */
 export const othersRunning = (): string => {

@@ -1,12 +1,11 @@
 // `node bench/profile.ts <scenario>`: one service from source (unminified, so frames name their files)
-// under --cpu-prof, loaded with autocannon for a bounded time, then a summary (self time per function,
+// under --cpu-prof, loaded with wrk for a bounded time, then a summary (self time per function,
 // time per package anywhere on the stack) and a flame graph SVG in bench/.profiles/. A tool to find the
 // cause of a missed budget; `npm run bench` does not run it.
 //   scenarios: product-anonymous | product-token | product-list | reserve (POST /stock/reservations with the
 //              orders service's credential)   [--engine mysql|postgresql] [--seconds N]
 //              [--bundle] (profile dist/server.mjs instead of src)  [--env KEY=VALUE ...]
 
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { createServiceTokenIssuer } from '@shop/platform';
 import { startDevIssuer } from '@shop/platform/dev-issuer';
 import { flameGraphSvg, summarise } from './perf/cpu-profile.ts';
-import { measure } from './perf/load.ts';
+import { cleanupLoad, measure, type RequestSpec, UNIQUE } from './perf/load.ts';
 import { freePort, root, spawnNode, stop, waitForOk } from './perf/proc.ts';
 import { createDatabase, dropDatabase, migrate, type SqlEngine, seedProducts } from './perf/stores.ts';
 
@@ -72,18 +71,17 @@ try {
     nodeOptions: ['--cpu-prof', '--cpu-prof-dir', outDir, '--cpu-prof-name', `${label}.cpuprofile`],
   });
   await waitForOk(child, '/readyz', { seconds: 60 });
-  const reserve = () =>
-    JSON.stringify({
-      reservation_id: randomUUID(),
-      items: [{ product_id: catalog[Math.floor(Math.random() * catalog.length)]?.productId, quantity: 1 }],
-    });
-  const request =
+  // A new reservation id on every request (wrk.lua's {{unique}}), one unit of a random product.
+  const reserve = catalog.map(({ productId }) =>
+    JSON.stringify({ reservation_id: UNIQUE, items: [{ product_id: productId, quantity: 1 }] }),
+  );
+  const request: RequestSpec =
     scenario === 'reserve'
       ? {
           method: 'POST' as const,
           path: '/stock/reservations',
           headers: { authorization: `Bearer ${serviceToken}` },
-          body: reserve,
+          bodies: reserve,
         }
       : scenario === 'product-list'
         ? { path: '/products?limit=20' }
@@ -117,6 +115,7 @@ try {
     console.log(`  ${row.share.toFixed(1).padStart(5)} %  ${row.name}`);
   console.log(`\n${file}\n${join(outDir, `${label}.svg`)}`);
 } finally {
+  cleanupLoad();
   await issuer.close();
   await dropDatabase(engine, name);
   rmSync(keysDir, { recursive: true, force: true });

@@ -34,6 +34,8 @@ type Env = Record<string, string>;
 
 export interface Fixture {
   apps: Record<Service, StagedApp>;
+  /** Where each /app tree came from, and any Dockerfile step the local staging no longer matches. */
+  staging: Record<Service, Pick<StagedApp, 'source' | 'unmatched'>>;
   appBytes: Record<Service, number>;
   /** The images' heap settings (NODE_OPTIONS, MALLOC_ARENA_MAX), given to the raw baselines too. */
   heapEnv: Env;
@@ -75,6 +77,15 @@ export async function prepare(harness: Harness, options: BenchOptions): Promise<
   }
   // The bundles as each image holds them, run from there (see perf/stage.ts).
   const apps = stageImages(options.appRoot, options.nodeOptions);
+  const staging = {
+    products: { source: apps.products.source, unmatched: apps.products.unmatched },
+    orders: { source: apps.orders.source, unmatched: apps.orders.unmatched },
+  };
+  for (const [service, { source, unmatched }] of Object.entries(staging)) {
+    harness.log(`${service}: /app from the ${source}`);
+    if (unmatched.length)
+      harness.log(`  warning: services/${service}/Dockerfile no longer has: ${unmatched.join(' | ')}`);
+  }
   const appBytes = { products: folderBytes(apps.products.dir), orders: folderBytes(apps.orders.dir) };
   harness.cleanups.push(async () => rmSync(dirname(apps.products.dir), { recursive: true, force: true }));
   const heapEnv = Object.fromEntries(
@@ -109,6 +120,7 @@ export async function prepare(harness: Harness, options: BenchOptions): Promise<
   };
   return {
     apps,
+    staging,
     appBytes,
     heapEnv,
     dynamo,

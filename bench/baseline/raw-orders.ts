@@ -1,10 +1,11 @@
-// Raw baseline of the orders service: a bare node:http server doing the same I/O as POST /orders (one
-// reservation call to products over keep-alive fetch, then the order write) and GET
+// Raw baseline of the orders service: a bare node:http server doing the same I/O as POST /orders (with an
+// Idempotency-Key: the key's claim, one reservation call to products over keep-alive fetch, the order
+// write, then the key's completion with the order, as the service's statements) and GET
 // /customers/{id}/orders, with the service's drivers (mysql2 / pg, or the AWS SDK) and pool sizes, and
 // no framework, ORM, validation, auth or logging. Benchmark use only.
 //   ORDERS_STORE=sql DATABASE_URL=…  |  ORDERS_STORE=dynamodb DYNAMODB_ENDPOINT DYNAMODB_TABLE AWS_REGION
 //   PRODUCTS_URL  PORT  DB_POOL_MAX (10)  DEFAULT_TENANT  CUSTOMER_ID (who places orders)
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { logRequest } from './log.ts';
@@ -18,15 +19,40 @@ const customer = process.env.CUSTOMER_ID ?? 'customer';
 const productsUrl = `${(process.env.PRODUCTS_URL ?? '').replace(/\/+$/, '')}/stock/reservations`;
 const table = process.env.DYNAMODB_TABLE ?? 'orders';
 
+/** An Idempotency-Key's record, as the service writes it (claimed, then completed with the order). */
+interface KeyRecord {
+  key: string;
+  requestHash: string;
+  claimToken: string;
+  orderId: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
 interface Store {
   create(order: Json): Promise<void>;
   list(customerId: string, limit: number): Promise<Json[]>;
+  /** The service's claim: a conditional insert of the key in progress. */
+  claim(record: KeyRecord): Promise<void>;
+  /** The service's completion: the record replaced, on its claim token, by the completed one with the order. */
+  complete(record: KeyRecord, order: Json): Promise<void>;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 const cents = (value: number) => Math.round(value * 100);
 
 async function sqlStore(): Promise<Store> {
   const db: RawSql = openRawSql(process.env.DATABASE_URL ?? '', Number(process.env.DB_POOL_MAX ?? 10));
+  const keyValues = (record: KeyRecord, state: string, response: string | null) => [
+    record.requestHash,
+    record.claimToken,
+    state,
+    record.orderId,
+    response,
+    stamp(db.engine, record.createdAt),
+    stamp(db.engine, record.expiresAt),
+  ];
   const json = (value: unknown) =>
     value === null || value === undefined
       ? null
@@ -151,6 +177,28 @@ async function sqlStore(): Promise<Store> {
         };
       });
     },
+    async claim(record) {
+      await db.run(
+        `INSERT INTO idempotency_keys (tenant_id, customer_id, idem_key, request_hash, claim_token, state, order_id,
+           response, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [tenant, customer, record.key, ...keyValues(record, 'in_progress', null)],
+      );
+    },
+    async complete(record, order) {
+      await db.run(
+        `UPDATE idempotency_keys SET request_hash = ?, claim_token = ?, state = ?, order_id = ?, response = ?,
+           created_at = ?, expires_at = ?
+         WHERE tenant_id = ? AND customer_id = ? AND idem_key = ? AND claim_token = ?`,
+        [
+          ...keyValues(record, 'completed', JSON.stringify(order)),
+          tenant,
+          customer,
+          record.key,
+          record.claimToken,
+        ],
+      );
+    },
   };
 }
 
@@ -186,6 +234,39 @@ async function dynamoStore(): Promise<Store> {
   });
   const customerPartition = (customerId: string) =>
     `TENANT#${tenant}#CUSTOMER#${encodeURIComponent(customerId)}`;
+  const putKey = async (
+    record: KeyRecord,
+    state: string,
+    response: string | undefined,
+    condition: string,
+    values: Record<string, AttributeValue>,
+  ) => {
+    const item = toAttribute({
+      entity: 'idempotency_key',
+      tenant_id: tenant,
+      customer_id: customer,
+      idempotency_key: record.key,
+      request_hash: record.requestHash,
+      claim_token: record.claimToken,
+      state,
+      order_id: record.orderId,
+      ...(response === undefined ? {} : { response }),
+      created_at: record.createdAt.toISOString(),
+      expires_at: Math.ceil(record.expiresAt.getTime() / 1000),
+    }) as { M: Record<string, AttributeValue> };
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          PK: { S: `${customerPartition(customer)}#IDEMPOTENCY#${encodeURIComponent(record.key)}` },
+          SK: { S: 'IDEMPOTENCY' },
+          ...item.M,
+        },
+        ConditionExpression: condition,
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+      }),
+    );
+  };
   return {
     async create(order) {
       const position = `${order.created_at}#${order.order_id}`;
@@ -228,6 +309,11 @@ async function dynamoStore(): Promise<Store> {
         return { ...order, status: order.order_status };
       });
     },
+    claim: (record) => putKey(record, 'in_progress', undefined, 'attribute_not_exists(PK)', {}),
+    complete: (record, order) =>
+      putKey(record, 'completed', JSON.stringify(order), 'claim_token = :token', {
+        ':token': { S: record.claimToken },
+      }),
   };
 }
 
@@ -243,15 +329,30 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<Json> {
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function placeOrder(req: IncomingMessage, res: ServerResponse) {
-  const body = await readJson(req);
+  const text = await readText(req);
+  const body = JSON.parse(text) as Json;
   const orderId = randomUUID();
+  const key = req.headers['idempotency-key'];
+  const now = new Date();
+  const record: KeyRecord | undefined =
+    typeof key === 'string'
+      ? {
+          key,
+          requestHash: createHash('sha256').update(text).digest('hex'),
+          claimToken: randomUUID(),
+          orderId,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + DAY_MS),
+        }
+      : undefined;
+  if (record) await store.claim(record);
   const lines = body.items as Array<{ product_id: string; quantity: number }>;
   // Bounded like the service's call: a timer cleared once the answer is read.
   const controller = new AbortController();
@@ -283,7 +384,7 @@ async function placeOrder(req: IncomingMessage, res: ServerResponse) {
     unit_price: line.unit_price,
     line_total: (cents(line.unit_price) * line.quantity) / 100,
   }));
-  const now = new Date().toISOString();
+  const at = new Date().toISOString();
   const email = `${customer}@bench.example`;
   const order: Json = {
     order_id: orderId,
@@ -300,15 +401,16 @@ async function placeOrder(req: IncomingMessage, res: ServerResponse) {
     items,
     total_amount: items.reduce((sum, line) => sum + cents(line.line_total), 0) / 100,
     currency: String(reserved.items[0]?.currency),
-    created_at: now,
-    updated_at: now,
-    order_date: now,
+    created_at: at,
+    updated_at: at,
+    order_date: at,
     created_by: customer,
     created_by_email: email,
     version: 1,
-    status_history: [{ from: null, to: 'PENDING', at: now, by: customer, by_email: email, reason: null }],
+    status_history: [{ from: null, to: 'PENDING', at, by: customer, by_email: email, reason: null }],
   };
   await store.create(order);
+  if (record) await store.complete(record, order);
   send(
     res,
     201,

@@ -1,9 +1,11 @@
 // Cold start: spawn a process, then time (from just before spawn) the first /healthz 200 and the first
-// store-backed 200, polling every couple of milliseconds over fresh connections. Median of N runs,
-// targets interleaved run by run so background noise spreads over all of them.
+// store-backed 200, polling every couple of milliseconds over fresh connections, and read the CPU the
+// process had used by then (utime + stime: what a slower or throttled CPU would stretch). Median and
+// spread of N runs, targets interleaved run by run so background noise spreads over all of them.
 import { performance } from 'node:perf_hooks';
 import {
   type Child,
+  cpuSeconds,
   freePort,
   probe,
   rssMb,
@@ -20,16 +22,24 @@ export interface ColdTarget {
   /** The store-backed request; absent for the hello world. */
   dbPath?: string;
   headers?: Record<string, string>;
-  /** Not the service as the brief's command runs it (a variant shown for comparison): no budget applies. */
+  /** Not the service as its image runs it (a variant shown for comparison): no budget applies. */
   variant?: boolean;
-  /** Run once, unmeasured, before the measured runs (to fill a compile cache, as an image build would). */
-  prime?: boolean;
 }
 
 export interface ColdSample {
   healthzMs: number;
+  /** CPU (ms) the process had used when its first /healthz 200 arrived. */
+  healthzCpuMs?: number;
   dbMs?: number;
+  dbCpuMs?: number;
   rssMb?: number;
+}
+
+/** Median and range over the runs. */
+export interface Range {
+  median: number;
+  min: number;
+  max: number;
 }
 
 export interface ColdSummary {
@@ -37,7 +47,11 @@ export interface ColdSummary {
   variant: boolean;
   runs: ColdSample[];
   healthzMs: number;
+  healthz: Range;
+  healthzCpu?: Range;
   dbMs?: number;
+  db?: Range;
+  dbCpu?: Range;
   rssMb?: number;
 }
 
@@ -51,6 +65,11 @@ export const median = (values: readonly number[]): number => {
 
 const round = (value: number) => Math.round(value * 10) / 10;
 
+const rangeOf = (values: readonly number[]): Range | undefined =>
+  values.length
+    ? { median: round(median(values)), min: round(Math.min(...values)), max: round(Math.max(...values)) }
+    : undefined;
+
 async function pollUntilOk(child: Child, path: string, headers: Record<string, string>, deadline: number) {
   for (;;) {
     if (child.process.exitCode !== null) throw new Error(`${child.name} exited\n${tail(child.log)}`);
@@ -62,19 +81,29 @@ async function pollUntilOk(child: Child, path: string, headers: Record<string, s
   }
 }
 
-async function once(target: ColdTarget, run: number): Promise<ColdSample> {
+const cpuMs = (child: Child) => {
+  const seconds = cpuSeconds(child.process.pid);
+  return seconds === undefined ? undefined : Math.round(seconds * 1000);
+};
+
+/** One start: spawn, first /healthz, first store-backed 200, stop. */
+export async function coldOnce(target: ColdTarget, run: number | string): Promise<ColdSample> {
   const port = await freePort();
   const started = performance.now();
   const child = spawnNode({ ...target.spawn, name: `cold-${target.name}-${run}`, port });
   try {
     const deadline = started + 30_000;
     const healthz = await pollUntilOk(child, '/healthz', {}, deadline);
+    const healthzCpuMs = cpuMs(child);
     const db = target.dbPath
       ? await pollUntilOk(child, target.dbPath, target.headers ?? {}, deadline)
       : undefined;
+    const dbCpuMs = db === undefined ? undefined : cpuMs(child);
     return {
       healthzMs: round(healthz - started),
+      ...(healthzCpuMs === undefined ? {} : { healthzCpuMs }),
       ...(db === undefined ? {} : { dbMs: round(db - started) }),
+      ...(dbCpuMs === undefined ? {} : { dbCpuMs }),
       rssMb: rssMb(child.process.pid),
     };
   } finally {
@@ -82,23 +111,35 @@ async function once(target: ColdTarget, run: number): Promise<ColdSample> {
   }
 }
 
+const pick = (list: ColdSample[], field: keyof ColdSample) =>
+  list.flatMap((sample) => (sample[field] === undefined ? [] : [sample[field] as number]));
+
+function summaryOf(target: ColdTarget, list: ColdSample[]): ColdSummary {
+  const healthz = rangeOf(pick(list, 'healthzMs')) as Range;
+  const db = rangeOf(pick(list, 'dbMs'));
+  const rss = pick(list, 'rssMb');
+  const healthzCpu = rangeOf(pick(list, 'healthzCpuMs'));
+  const dbCpu = rangeOf(pick(list, 'dbCpuMs'));
+  return {
+    name: target.name,
+    variant: target.variant ?? false,
+    runs: list,
+    healthzMs: healthz.median,
+    healthz,
+    ...(healthzCpu ? { healthzCpu } : {}),
+    ...(db ? { dbMs: db.median, db } : {}),
+    ...(dbCpu ? { dbCpu } : {}),
+    ...(rss.length ? { rssMb: round(median(rss)) } : {}),
+  };
+}
+
 export async function coldStarts(targets: readonly ColdTarget[], runs: number): Promise<ColdSummary[]> {
   const samples = new Map<string, ColdSample[]>(targets.map((target) => [target.name, []]));
-  for (const target of targets) if (target.prime) await once(target, -1);
+  // One unmeasured start of each first: the OS's page cache holds every file a start reads, as on a host
+  // that has pulled the image.
+  for (const target of targets) await coldOnce(target, 'unmeasured');
   for (let run = 0; run < runs; run++) {
-    for (const target of targets) samples.get(target.name)?.push(await once(target, run));
+    for (const target of targets) samples.get(target.name)?.push(await coldOnce(target, run));
   }
-  return targets.map((target) => {
-    const list = samples.get(target.name) ?? [];
-    const db = list.flatMap((sample) => (sample.dbMs === undefined ? [] : [sample.dbMs]));
-    const rss = list.flatMap((sample) => (sample.rssMb === undefined ? [] : [sample.rssMb]));
-    return {
-      name: target.name,
-      variant: target.variant ?? false,
-      runs: list,
-      healthzMs: round(median(list.map((sample) => sample.healthzMs))),
-      ...(db.length ? { dbMs: round(median(db)) } : {}),
-      ...(rss.length ? { rssMb: round(median(rss)) } : {}),
-    };
-  });
+  return targets.map((target) => summaryOf(target, samples.get(target.name) ?? []));
 }

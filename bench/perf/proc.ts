@@ -129,27 +129,35 @@ export const rssAnonMb = (pid: number | undefined) => statusMb(pid, 'RssAnon');
 
 const TICKS_PER_SECOND = 100;
 
-/** User + system CPU seconds a process has used so far (from /proc/<pid>/stat), or undefined. */
-export function cpuSeconds(pid: number | undefined): number | undefined {
+/**
+ * User + system CPU seconds a process has used so far (from /proc/<pid>/stat), or undefined; with
+ * `reaped`, also what its children that have ended used (cutime + cstime).
+ */
+export function cpuSeconds(pid: number | undefined, reaped = false): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / TICKS_PER_SECOND;
   } catch {
     return undefined;
   }
 }
 
-/** CPU seconds used so far by every process whose name (comm) is `name`, e.g. the database servers. */
+/**
+ * CPU seconds used so far by every process whose name (comm) is `name`, e.g. the database servers, and by
+ * their children that have ended: PostgreSQL's backends come and go (another client's connection closing),
+ * and the postmaster's reaped-children counters keep what an ended one used, so the sum never goes back.
+ */
 export function cpuSecondsOf(name: string): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name)
-        total += cpuSeconds(Number(entry)) ?? 0;
+        total += cpuSeconds(Number(entry), true) ?? 0;
     } catch {
       // gone meanwhile
     }

@@ -1,8 +1,10 @@
 // The versions a run measured: Node, the store servers and the libraries on the request path.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { WRK } from './load.ts';
 import { root } from './proc.ts';
 import { MYSQL_SERVER, POSTGRES_SERVER } from './stores.ts';
 
@@ -15,7 +17,6 @@ const LIBRARIES = [
   'jose',
   'pino',
   'typebox',
-  'autocannon',
   'esbuild',
 ];
 
@@ -29,6 +30,12 @@ const packageVersion = (name: string) => {
   } catch {
     return 'n/a';
   }
+};
+
+/** wrk's own word (`wrk -v`: the first line, e.g. `wrk debian/4.1.0-3+b2 [epoll]`). */
+const wrkVersion = () => {
+  const run = spawnSync(WRK, ['-v'], { encoding: 'utf8' });
+  return /^wrk (\S+)/m.exec(`${run.stdout}${run.stderr}`)?.[1] ?? 'n/a';
 };
 
 /** DynamoDB Local's version is read from its log in `logDir`. */
@@ -46,6 +53,7 @@ export async function versions(logDir: string) {
     mariadb: mariadb?.v ?? 'n/a',
     postgresql: rows[0]?.server_version ?? 'n/a',
     dynamodbLocal: /Version:\s*(\S+)/.exec(dynamoLog)?.[1] ?? 'n/a',
+    wrk: wrkVersion(),
     ...Object.fromEntries(LIBRARIES.map((name) => [name, packageVersion(name)])),
   };
 }

@@ -8,8 +8,8 @@ import { bearer, type Fixture, orderBody, PRODUCT_COUNT, READER_ORDERS, TENANT }
 export interface Fleet {
   products: Record<SqlEngine, Child>;
   rawProducts: Record<SqlEngine, Child>;
-  orders: { dynamodb: Child; mysql: Child };
-  rawOrders: { dynamodb: Child; mysql: Child };
+  orders: { dynamodb: Child; mysql: Child; postgresql: Child };
+  rawOrders: { dynamodb: Child; mysql: Child; postgresql: Child };
   /** The services by the name their memory is reported under. */
   services: Record<string, Child>;
   idleRss: Record<string, number | undefined>;
@@ -34,6 +34,7 @@ export async function startFleet(harness: Harness, fixture: Fixture): Promise<Fl
       productsEnv(productsDb.postgresql),
     ),
   };
+  // Orders on DynamoDB and MariaDB reserve on products on MariaDB; orders on PostgreSQL on PostgreSQL.
   const orders = {
     dynamodb: await startService('orders-dynamodb', 'orders', ordersEnv(dynamoEnv, products.mysql.url)),
     mysql: await startService(
@@ -41,16 +42,30 @@ export async function startFleet(harness: Harness, fixture: Fixture): Promise<Fl
       'orders',
       ordersEnv(sqlStore(ordersDb.mysql), products.mysql.url),
     ),
+    postgresql: await startService(
+      'orders-postgresql',
+      'orders',
+      ordersEnv(sqlStore(ordersDb.postgresql), products.postgresql.url),
+    ),
   };
-  const rawOrdersEnv = (store: Record<string, string>) => ({
-    ...ordersEnv(store, rawProducts.mysql.url),
+  const rawOrdersEnv = (store: Record<string, string>, engine: SqlEngine) => ({
+    ...ordersEnv(store, rawProducts[engine].url),
     DEFAULT_TENANT: TENANT,
     CUSTOMER_ID: 'bench-customer',
   });
   const rawOrdersArgs = rawArgs('bench/baseline/raw-orders.ts');
   const rawOrders = {
-    dynamodb: await harness.start('raw-orders-dynamodb', rawOrdersArgs, rawOrdersEnv(dynamoEnv)),
-    mysql: await harness.start('raw-orders-mysql', rawOrdersArgs, rawOrdersEnv(sqlStore(ordersDb.mysql))),
+    dynamodb: await harness.start('raw-orders-dynamodb', rawOrdersArgs, rawOrdersEnv(dynamoEnv, 'mysql')),
+    mysql: await harness.start(
+      'raw-orders-mysql',
+      rawOrdersArgs,
+      rawOrdersEnv(sqlStore(ordersDb.mysql), 'mysql'),
+    ),
+    postgresql: await harness.start(
+      'raw-orders-postgresql',
+      rawOrdersArgs,
+      rawOrdersEnv(sqlStore(ordersDb.postgresql), 'postgresql'),
+    ),
   };
 
   const services = {
@@ -58,6 +73,7 @@ export async function startFleet(harness: Harness, fixture: Fixture): Promise<Fl
     'products (PostgreSQL)': products.postgresql,
     'orders (DynamoDB)': orders.dynamodb,
     'orders (MariaDB)': orders.mysql,
+    'orders (PostgreSQL)': orders.postgresql,
   };
   await sleep(1000);
   const idleRss = Object.fromEntries(
@@ -66,21 +82,21 @@ export async function startFleet(harness: Harness, fixture: Fixture): Promise<Fl
   const idleAnon = Object.fromEntries(
     Object.entries(services).map(([name, child]) => [name, rssAnonMb(child.process.pid)]),
   );
-  await placeReaderOrders(fixture, [orders.dynamodb, orders.mysql]);
+  await placeReaderOrders(fixture, orders.dynamodb, 'mysql');
+  await placeReaderOrders(fixture, orders.mysql, 'mysql');
+  await placeReaderOrders(fixture, orders.postgresql, 'postgresql');
   return { products, rawProducts, orders, rawOrders, services, idleRss, idleAnon };
 }
 
 /** The reader's orders, placed through the service itself so both sides list real orders. */
-async function placeReaderOrders(fixture: Fixture, services: Child[]) {
-  for (const service of services) {
-    for (let i = 0; i < READER_ORDERS; i++) {
-      const response = await fetch(`${service.url}/orders`, {
-        method: 'POST',
-        headers: { ...bearer(fixture.tokens.reader), 'content-type': 'application/json' },
-        body: orderBody(fixture.catalog.mysql[i % PRODUCT_COUNT]?.productId ?? ''),
-      });
-      if (response.status !== 201)
-        throw new Error(`seeding orders: ${response.status} ${await response.text()}`);
-    }
+async function placeReaderOrders(fixture: Fixture, service: Child, products: SqlEngine) {
+  for (let i = 0; i < READER_ORDERS; i++) {
+    const response = await fetch(`${service.url}/orders`, {
+      method: 'POST',
+      headers: { ...bearer(fixture.tokens.reader), 'content-type': 'application/json' },
+      body: orderBody(fixture.catalog[products][i % PRODUCT_COUNT]?.productId ?? ''),
+    });
+    if (response.status !== 201)
+      throw new Error(`seeding orders: ${response.status} ${await response.text()}`);
   }
 }
