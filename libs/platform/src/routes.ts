@@ -18,7 +18,8 @@ export interface ResponseSpec {
 
 export interface RouteInput<P, Q, B> {
   params: P;
-  query: Q;
+  /** Shared by every request with the same query text (mountRoutes remembers it) and frozen. */
+  query: Readonly<Q>;
   body: B;
   principal: Principal | undefined;
 }
@@ -84,14 +85,14 @@ const MEMO_ENTRIES = 256;
  * is deep-frozen, so a handler that tried to change it would throw rather than change it for the next
  * request; only valid queries are kept (a 400 is thrown before), and the map is emptied when full.
  */
-function memoizedQuery(schema: CompiledSchema<TSchema>): (ctx: Context) => unknown {
-  const memo = new Map<string, unknown>();
+function memoizedQuery(schema: CompiledSchema<TSchema>): (ctx: Context) => object {
+  const memo = new Map<string, object>();
   return (ctx) => {
     const text = ctx.querystring;
-    if (text.length > MEMO_TEXT_MAX) return schema.parse({ ...ctx.query });
+    if (text.length > MEMO_TEXT_MAX) return schema.parse({ ...ctx.query }) as object;
     let value = memo.get(text);
     if (value === undefined) {
-      value = deepFreeze(schema.parse({ ...ctx.query }));
+      value = deepFreeze(schema.parse({ ...ctx.query }) as object);
       if (memo.size >= MEMO_ENTRIES) memo.clear();
       memo.set(text, value);
     }

@@ -159,24 +159,32 @@ export async function nativeReaders(engine: SqlEngine, orm: MikroORM): Promise<N
   switch (engine) {
     case 'mysql': {
       const pool = client as NativeMysqlPool;
-      const readAll = (sql: string, params: readonly unknown[]) =>
-        new Promise<Row[]>((resolve, reject) =>
-          pool.query(sql, params, (error, rows) => (error ? reject(error) : resolve(rows ?? []))),
-        );
-      return { readAll, readOne: async (sql, params) => (await readAll(sql, params))[0] };
+      return {
+        readAll: (sql, params) =>
+          new Promise((resolve, reject) =>
+            pool.query(sql, params, (error, rows) => (error ? reject(error) : resolve(rows ?? []))),
+          ),
+        readOne: (sql, params) =>
+          new Promise((resolve, reject) =>
+            pool.query(sql, params, (error, rows) => (error ? reject(error) : resolve(rows?.[0]))),
+          ),
+      };
     }
     case 'postgresql': {
       const pool = client as NativePgPool;
       const texts = new Map<string, string>();
-      const readAll = async (sql: string, params: readonly unknown[]) => {
+      const textOf = (sql: string) => {
         let text = texts.get(sql);
         if (text === undefined) {
           text = dollarPlaceholders(sql);
           texts.set(sql, text);
         }
-        return (await pool.query(text, params)).rows;
+        return text;
       };
-      return { readAll, readOne: async (sql, params) => (await readAll(sql, params))[0] };
+      return {
+        readAll: async (sql, params) => (await pool.query(textOf(sql), params)).rows,
+        readOne: async (sql, params) => (await pool.query(textOf(sql), params)).rows[0],
+      };
     }
     case 'sqlite': {
       const database = client as NativeSqliteDatabase;

@@ -55,7 +55,7 @@ const isTransient = (error: unknown) =>
   error instanceof DeadlockException || error instanceof LockWaitTimeoutException;
 
 /** One product by key: the hot read, on the pool (get) or in a transaction (find). */
-const FIND_PRODUCT = 'select * from products where tenant_id = ? and product_id = ? limit 1';
+const FIND_PRODUCT = `select ${PRODUCT_COLUMNS} from products where tenant_id = ? and product_id = ? limit 1`;
 
 /**
  * The products store on MikroORM: one adapter for MySQL/MariaDB, PostgreSQL and SQLite. It runs
@@ -81,12 +81,7 @@ export class MikroOrmProductStore implements ProductStore {
     const { sql, params } = this.#listStatements.of(tenant, page);
     const rows = await this.#database.readAll(sql, params);
     const em = this.#database.orm.em as SqlEntityManager;
-    const products: Product[] = [];
-    for (let index = 0; index < rows.length && index < page.limit; index++) {
-      products.push(
-        productOf(em.getDriver().mapResult(rows[index]!, em.getMetadata(ProductEntity)) as ProductRow),
-      );
-    }
+    const products = rows.slice(0, page.limit).map((row) => productFromRow(em, row));
     return { products, hasMore: rows.length > page.limit };
   }
 
@@ -265,8 +260,7 @@ async function productsNamed(
     [tenant, ...ids, ...skus],
     'all',
   );
-  const meta = em.getMetadata(ProductEntity);
-  return rows.map((row) => productOf(em.getDriver().mapResult(row, meta) as ProductRow));
+  return rows.map((row) => productFromRow(em, row));
 }
 
 /**
@@ -281,8 +275,12 @@ async function find(em: SqlEntityManager, tenant: TenantId, productId: string): 
 }
 
 function productFrom(em: SqlEntityManager, row: Record<string, unknown> | undefined): Product | undefined {
-  const mapped = row && em.getDriver().mapResult(row, em.getMetadata(ProductEntity));
-  return mapped ? productOf(mapped as ProductRow) : undefined;
+  return row ? productFromRow(em, row) : undefined;
+}
+
+/** A products row as the store reads it (columns named as in the table), mapped by the ORM's result mapper. */
+function productFromRow(em: SqlEntityManager, row: Record<string, unknown>): Product {
+  return productOf(em.getDriver().mapResult(row, em.getMetadata(ProductEntity)) as ProductRow);
 }
 
 /** By key, read like find(): a plain select mapped by the ORM's result mapper, no unit of work. */

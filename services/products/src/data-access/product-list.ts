@@ -19,7 +19,7 @@ type SortField = keyof typeof SORT_COLUMNS;
 const ASCII = /^[\x20-\x7e]*$/;
 
 /** `like` pattern for "contains", with `!` escaping the wildcards (the one escape all three engines accept). */
-export const containsPattern = (text: string) => `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+const containsPattern = (text: string) => `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
 interface Shape {
   field: SortField;
